@@ -1,0 +1,99 @@
+// Package gid encodes ent's integer ids as opaque Relay global ids.
+//
+// ent's global-id feature gives every type its own id range, so an integer
+// already names its type; the GraphQL id is base64url("<table>:<id>"). Clients
+// must treat it as opaque. A malformed id, or one whose table does not match
+// its range, decodes to Invalid: it then behaves exactly like an id that does
+// not exist (NOT_FOUND, or a user error on the input field), never as a
+// distinct error.
+package gid
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/phystack/managed-tenants-api/ent/internal"
+)
+
+// Invalid is the id every undecodable global id maps to. No row has it.
+const Invalid = -1
+
+// rangeSize is the width of each type's id range under ent's global ids.
+const rangeSize = 1 << 32
+
+type span struct {
+	table string
+	start int
+}
+
+var spans = func() []span {
+	var starts map[string]int
+	if err := json.Unmarshal([]byte(internal.IncrementStarts), &starts); err != nil {
+		panic(fmt.Sprintf("gid: ent global id table: %v", err))
+	}
+	out := make([]span, 0, len(starts))
+	for t, s := range starts {
+		out = append(out, span{t, s})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out
+}()
+
+// Table names the table whose id range holds id, or "" if none does.
+func Table(id int) string {
+	for _, s := range spans {
+		if id >= s.start && id < s.start+rangeSize {
+			return s.table
+		}
+	}
+	return ""
+}
+
+// Encode returns the global id of an ent id.
+func Encode(id int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(Table(id) + ":" + strconv.Itoa(id)))
+}
+
+// Decode returns the ent id of a global id, or Invalid.
+func Decode(s string) int {
+	if len(s) > 64 {
+		return Invalid
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return Invalid
+	}
+	table, num, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return Invalid
+	}
+	id, err := strconv.Atoi(num)
+	if err != nil || id < 0 || table == "" || Table(id) != table {
+		return Invalid
+	}
+	return id
+}
+
+// MarshalID is the gqlgen marshaller of the ID scalar.
+func MarshalID(id int) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(Encode(id)))
+	})
+}
+
+// UnmarshalID is the gqlgen unmarshaller of the ID scalar. Only a non-string
+// is an error; any string decodes, possibly to Invalid.
+func UnmarshalID(v any) (int, error) {
+	s, ok := v.(string)
+	if !ok {
+		return Invalid, fmt.Errorf("an ID must be a string")
+	}
+	return Decode(s), nil
+}

@@ -1,0 +1,70 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+)
+
+// Tenant is a customer workspace: standalone, a partner, or managed by one.
+type Tenant struct{ ent.Schema }
+
+func (Tenant) Mixin() []ent.Mixin { return []ent.Mixin{CreateTime{}} }
+
+func (Tenant) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("display_name").NotEmpty().
+			Annotations(entgql.OrderField("DISPLAY_NAME")),
+		// name_key is the display name after NFC and case folding; the unique
+		// index (partner_id, name_key) makes "unique per partner" race-free.
+		field.String("name_key").NotEmpty().Annotations(entgql.Skip()),
+		field.String("country").MinLen(2).MaxLen(2),
+		field.String("currency").MinLen(3).MaxLen(3),
+		field.Int("billing_entity_id").Annotations(entgql.Skip()),
+		field.Enum("billing_type").GoType(enums.BillingType("")).Annotations(entgql.Type("BillingType")),
+		field.Bool("is_partner").Default(false),
+		field.Int("partner_id").Optional().Nillable().Immutable().Annotations(entgql.Skip()),
+		// The catalog a partner resells from; several partners may share one.
+		field.Int("plan_catalog_id").Optional().Nillable().Annotations(entgql.Skip()),
+		field.Int("created_by_id").Optional().Nillable().Immutable().Annotations(entgql.Skip()),
+	}
+}
+
+func (Tenant) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("managed_tenants", Tenant.Type).
+			Annotations(entgql.RelayConnection()).
+			From("partner").Field("partner_id").Unique().Immutable(),
+		edge.From("billing_entity", BillingEntity.Type).Ref("tenants").
+			Field("billing_entity_id").Unique().Required(),
+		edge.From("plan_catalog", PlanCatalog.Type).Ref("tenants").
+			Field("plan_catalog_id").Unique().Annotations(entgql.Skip()),
+		edge.To("created_by", User.Type).Field("created_by_id").Unique().Immutable(),
+		edge.To("spaces", Space.Type).Annotations(entgql.RelayConnection()),
+		edge.To("members", Membership.Type).Annotations(entgql.RelayConnection()),
+		edge.To("devices", Device.Type).Annotations(entgql.Skip()),
+		edge.To("installations", Installation.Type).Annotations(entgql.Skip()),
+		edge.To("subscriptions", Subscription.Type).Annotations(entgql.Skip()),
+		edge.To("billed_subscriptions", Subscription.Type).Annotations(entgql.Skip()),
+		edge.To("audit_events", AuditEvent.Type).Annotations(entgql.Skip()),
+	}
+}
+
+func (Tenant) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("partner_id", "name_key").Unique(),
+		index.Fields("partner_id"),
+	}
+}
+
+func (Tenant) Policy() ent.Policy { return rule.TenantPolicy() }
+
+func (Tenant) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}
