@@ -26,7 +26,7 @@ type IdempotencyKey struct {
 	// RequestDigest holds the value of the "request_digest" field.
 	RequestDigest string `json:"request_digest,omitempty"`
 	// TenantID holds the value of the "tenant_id" field.
-	TenantID     int `json:"tenant_id,omitempty"`
+	TenantID     *int `json:"tenant_id,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -90,7 +90,8 @@ func (_m *IdempotencyKey) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field tenant_id", values[i])
 			} else if value.Valid {
-				_m.TenantID = int(value.Int64)
+				_m.TenantID = new(int)
+				*_m.TenantID = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -140,8 +141,10 @@ func (_m *IdempotencyKey) String() string {
 	builder.WriteString("request_digest=")
 	builder.WriteString(_m.RequestDigest)
 	builder.WriteString(", ")
-	builder.WriteString("tenant_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.TenantID))
+	if v := _m.TenantID; v != nil {
+		builder.WriteString("tenant_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

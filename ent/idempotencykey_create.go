@@ -60,6 +60,14 @@ func (_c *IdempotencyKeyCreate) SetTenantID(v int) *IdempotencyKeyCreate {
 	return _c
 }
 
+// SetNillableTenantID sets the "tenant_id" field if the given value is not nil.
+func (_c *IdempotencyKeyCreate) SetNillableTenantID(v *int) *IdempotencyKeyCreate {
+	if v != nil {
+		_c.SetTenantID(*v)
+	}
+	return _c
+}
+
 // Mutation returns the IdempotencyKeyMutation object of the builder.
 func (_c *IdempotencyKeyCreate) Mutation() *IdempotencyKeyMutation {
 	return _c.mutation
@@ -131,9 +139,6 @@ func (_c *IdempotencyKeyCreate) check() error {
 			return &ValidationError{Name: "request_digest", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.request_digest": %w`, err)}
 		}
 	}
-	if _, ok := _c.mutation.TenantID(); !ok {
-		return &ValidationError{Name: "tenant_id", err: errors.New(`ent: missing required field "IdempotencyKey.tenant_id"`)}
-	}
 	return nil
 }
 
@@ -179,7 +184,7 @@ func (_c *IdempotencyKeyCreate) createSpec() (*IdempotencyKey, *sqlgraph.CreateS
 	}
 	if value, ok := _c.mutation.TenantID(); ok {
 		_spec.SetField(idempotencykey.FieldTenantID, field.TypeInt, value)
-		_node.TenantID = value
+		_node.TenantID = &value
 	}
 	return _node, _spec
 }
@@ -233,6 +238,30 @@ type (
 	}
 )
 
+// SetTenantID sets the "tenant_id" field.
+func (u *IdempotencyKeyUpsert) SetTenantID(v int) *IdempotencyKeyUpsert {
+	u.Set(idempotencykey.FieldTenantID, v)
+	return u
+}
+
+// UpdateTenantID sets the "tenant_id" field to the value that was provided on create.
+func (u *IdempotencyKeyUpsert) UpdateTenantID() *IdempotencyKeyUpsert {
+	u.SetExcluded(idempotencykey.FieldTenantID)
+	return u
+}
+
+// AddTenantID adds v to the "tenant_id" field.
+func (u *IdempotencyKeyUpsert) AddTenantID(v int) *IdempotencyKeyUpsert {
+	u.Add(idempotencykey.FieldTenantID, v)
+	return u
+}
+
+// ClearTenantID clears the value of the "tenant_id" field.
+func (u *IdempotencyKeyUpsert) ClearTenantID() *IdempotencyKeyUpsert {
+	u.SetNull(idempotencykey.FieldTenantID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -255,9 +284,6 @@ func (u *IdempotencyKeyUpsertOne) UpdateNewValues() *IdempotencyKeyUpsertOne {
 		}
 		if _, exists := u.create.mutation.RequestDigest(); exists {
 			s.SetIgnore(idempotencykey.FieldRequestDigest)
-		}
-		if _, exists := u.create.mutation.TenantID(); exists {
-			s.SetIgnore(idempotencykey.FieldTenantID)
 		}
 	}))
 	return u
@@ -288,6 +314,34 @@ func (u *IdempotencyKeyUpsertOne) Update(set func(*IdempotencyKeyUpsert)) *Idemp
 		set(&IdempotencyKeyUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (u *IdempotencyKeyUpsertOne) SetTenantID(v int) *IdempotencyKeyUpsertOne {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.SetTenantID(v)
+	})
+}
+
+// AddTenantID adds v to the "tenant_id" field.
+func (u *IdempotencyKeyUpsertOne) AddTenantID(v int) *IdempotencyKeyUpsertOne {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.AddTenantID(v)
+	})
+}
+
+// UpdateTenantID sets the "tenant_id" field to the value that was provided on create.
+func (u *IdempotencyKeyUpsertOne) UpdateTenantID() *IdempotencyKeyUpsertOne {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.UpdateTenantID()
+	})
+}
+
+// ClearTenantID clears the value of the "tenant_id" field.
+func (u *IdempotencyKeyUpsertOne) ClearTenantID() *IdempotencyKeyUpsertOne {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.ClearTenantID()
+	})
 }
 
 // Exec executes the query.
@@ -478,9 +532,6 @@ func (u *IdempotencyKeyUpsertBulk) UpdateNewValues() *IdempotencyKeyUpsertBulk {
 			if _, exists := b.mutation.RequestDigest(); exists {
 				s.SetIgnore(idempotencykey.FieldRequestDigest)
 			}
-			if _, exists := b.mutation.TenantID(); exists {
-				s.SetIgnore(idempotencykey.FieldTenantID)
-			}
 		}
 	}))
 	return u
@@ -511,6 +562,34 @@ func (u *IdempotencyKeyUpsertBulk) Update(set func(*IdempotencyKeyUpsert)) *Idem
 		set(&IdempotencyKeyUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (u *IdempotencyKeyUpsertBulk) SetTenantID(v int) *IdempotencyKeyUpsertBulk {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.SetTenantID(v)
+	})
+}
+
+// AddTenantID adds v to the "tenant_id" field.
+func (u *IdempotencyKeyUpsertBulk) AddTenantID(v int) *IdempotencyKeyUpsertBulk {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.AddTenantID(v)
+	})
+}
+
+// UpdateTenantID sets the "tenant_id" field to the value that was provided on create.
+func (u *IdempotencyKeyUpsertBulk) UpdateTenantID() *IdempotencyKeyUpsertBulk {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.UpdateTenantID()
+	})
+}
+
+// ClearTenantID clears the value of the "tenant_id" field.
+func (u *IdempotencyKeyUpsertBulk) ClearTenantID() *IdempotencyKeyUpsertBulk {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.ClearTenantID()
+	})
 }
 
 // Exec executes the query.

@@ -28,6 +28,33 @@ func (_u *IdempotencyKeyUpdate) Where(ps ...predicate.IdempotencyKey) *Idempoten
 	return _u
 }
 
+// SetTenantID sets the "tenant_id" field.
+func (_u *IdempotencyKeyUpdate) SetTenantID(v int) *IdempotencyKeyUpdate {
+	_u.mutation.ResetTenantID()
+	_u.mutation.SetTenantID(v)
+	return _u
+}
+
+// SetNillableTenantID sets the "tenant_id" field if the given value is not nil.
+func (_u *IdempotencyKeyUpdate) SetNillableTenantID(v *int) *IdempotencyKeyUpdate {
+	if v != nil {
+		_u.SetTenantID(*v)
+	}
+	return _u
+}
+
+// AddTenantID adds value to the "tenant_id" field.
+func (_u *IdempotencyKeyUpdate) AddTenantID(v int) *IdempotencyKeyUpdate {
+	_u.mutation.AddTenantID(v)
+	return _u
+}
+
+// ClearTenantID clears the value of the "tenant_id" field.
+func (_u *IdempotencyKeyUpdate) ClearTenantID() *IdempotencyKeyUpdate {
+	_u.mutation.ClearTenantID()
+	return _u
+}
+
 // Mutation returns the IdempotencyKeyMutation object of the builder.
 func (_u *IdempotencyKeyUpdate) Mutation() *IdempotencyKeyMutation {
 	return _u.mutation
@@ -75,6 +102,15 @@ func (_u *IdempotencyKeyUpdate) sqlSave(ctx context.Context) (_node int, err err
 			}
 		}
 	}
+	if value, ok := _u.mutation.TenantID(); ok {
+		_spec.SetField(idempotencykey.FieldTenantID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTenantID(); ok {
+		_spec.AddField(idempotencykey.FieldTenantID, field.TypeInt, value)
+	}
+	if _u.mutation.TenantIDCleared() {
+		_spec.ClearField(idempotencykey.FieldTenantID, field.TypeInt)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -95,6 +131,33 @@ type IdempotencyKeyUpdateOne struct {
 	hooks     []Hook
 	mutation  *IdempotencyKeyMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (_u *IdempotencyKeyUpdateOne) SetTenantID(v int) *IdempotencyKeyUpdateOne {
+	_u.mutation.ResetTenantID()
+	_u.mutation.SetTenantID(v)
+	return _u
+}
+
+// SetNillableTenantID sets the "tenant_id" field if the given value is not nil.
+func (_u *IdempotencyKeyUpdateOne) SetNillableTenantID(v *int) *IdempotencyKeyUpdateOne {
+	if v != nil {
+		_u.SetTenantID(*v)
+	}
+	return _u
+}
+
+// AddTenantID adds value to the "tenant_id" field.
+func (_u *IdempotencyKeyUpdateOne) AddTenantID(v int) *IdempotencyKeyUpdateOne {
+	_u.mutation.AddTenantID(v)
+	return _u
+}
+
+// ClearTenantID clears the value of the "tenant_id" field.
+func (_u *IdempotencyKeyUpdateOne) ClearTenantID() *IdempotencyKeyUpdateOne {
+	_u.mutation.ClearTenantID()
+	return _u
 }
 
 // Mutation returns the IdempotencyKeyMutation object of the builder.
@@ -173,6 +236,15 @@ func (_u *IdempotencyKeyUpdateOne) sqlSave(ctx context.Context) (_node *Idempote
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.TenantID(); ok {
+		_spec.SetField(idempotencykey.FieldTenantID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTenantID(); ok {
+		_spec.AddField(idempotencykey.FieldTenantID, field.TypeInt, value)
+	}
+	if _u.mutation.TenantIDCleared() {
+		_spec.ClearField(idempotencykey.FieldTenantID, field.TypeInt)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &IdempotencyKey{config: _u.config}

@@ -3150,7 +3150,7 @@ func (m *IdempotencyKeyMutation) TenantID() (r int, exists bool) {
 // OldTenantID returns the old "tenant_id" field's value of the IdempotencyKey entity.
 // If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *IdempotencyKeyMutation) OldTenantID(ctx context.Context) (v int, err error) {
+func (m *IdempotencyKeyMutation) OldTenantID(ctx context.Context) (v *int, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
 	}
@@ -3182,10 +3182,24 @@ func (m *IdempotencyKeyMutation) AddedTenantID() (r int, exists bool) {
 	return *v, true
 }
 
+// ClearTenantID clears the value of the "tenant_id" field.
+func (m *IdempotencyKeyMutation) ClearTenantID() {
+	m.tenant_id = nil
+	m.addtenant_id = nil
+	m.clearedFields[idempotencykey.FieldTenantID] = struct{}{}
+}
+
+// TenantIDCleared returns if the "tenant_id" field was cleared in this mutation.
+func (m *IdempotencyKeyMutation) TenantIDCleared() bool {
+	_, ok := m.clearedFields[idempotencykey.FieldTenantID]
+	return ok
+}
+
 // ResetTenantID resets all changes to the "tenant_id" field.
 func (m *IdempotencyKeyMutation) ResetTenantID() {
 	m.tenant_id = nil
 	m.addtenant_id = nil
+	delete(m.clearedFields, idempotencykey.FieldTenantID)
 }
 
 // Where appends a list predicates to the IdempotencyKeyMutation builder.
@@ -3375,7 +3389,11 @@ func (m *IdempotencyKeyMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *IdempotencyKeyMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(idempotencykey.FieldTenantID) {
+		fields = append(fields, idempotencykey.FieldTenantID)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -3388,6 +3406,11 @@ func (m *IdempotencyKeyMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *IdempotencyKeyMutation) ClearField(name string) error {
+	switch name {
+	case idempotencykey.FieldTenantID:
+		m.ClearTenantID()
+		return nil
+	}
 	return fmt.Errorf("unknown IdempotencyKey nullable field %s", name)
 }
 

@@ -7,90 +7,210 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/graph/generated"
 	"github.com/phystack/managed-tenants-api/graph/model"
+	"github.com/phystack/managed-tenants-api/internal/billing"
+	"github.com/phystack/managed-tenants-api/internal/tenancy"
+	"github.com/phystack/managed-tenants-api/internal/viewer"
 )
 
 // CreateManagedTenant is the resolver for the createManagedTenant field.
 func (r *mutationResolver) CreateManagedTenant(ctx context.Context, input model.CreateManagedTenantInput) (*model.CreateManagedTenantPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateManagedTenant - createManagedTenant"))
+	t, err := r.Tenancy.CreateManagedTenant(ctx, tenancy.CreateInput{
+		PartnerID:      input.PartnerID,
+		DisplayName:    input.DisplayName,
+		Country:        input.Country,
+		TenantPlanID:   input.TenantPlanID,
+		SupportPlanID:  input.SupportPlanID,
+		IdempotencyKey: input.IdempotencyKey,
+	})
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateManagedTenantPayload{ManagedTenant: t, UserErrors: uerrs}, nil
 }
 
 // SetTenantPartnerFlag is the resolver for the setTenantPartnerFlag field.
 func (r *mutationResolver) SetTenantPartnerFlag(ctx context.Context, input model.SetTenantPartnerFlagInput) (*model.SetTenantPartnerFlagPayload, error) {
-	panic(fmt.Errorf("not implemented: SetTenantPartnerFlag - setTenantPartnerFlag"))
+	t, err := r.Tenancy.SetPartnerFlag(ctx, input.TenantID, input.IsPartner)
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SetTenantPartnerFlagPayload{Tenant: t, UserErrors: uerrs}, nil
 }
 
 // InviteMember is the resolver for the inviteMember field.
 func (r *mutationResolver) InviteMember(ctx context.Context, input model.InviteMemberInput) (*model.InviteMemberPayload, error) {
-	panic(fmt.Errorf("not implemented: InviteMember - inviteMember"))
+	m, err := r.Workspace.InviteMember(ctx, input.TenantID, input.Email, input.Role)
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.InviteMemberPayload{Membership: m, UserErrors: uerrs}, nil
 }
 
 // CreateSpace is the resolver for the createSpace field.
 func (r *mutationResolver) CreateSpace(ctx context.Context, input model.CreateSpaceInput) (*model.CreateSpacePayload, error) {
-	panic(fmt.Errorf("not implemented: CreateSpace - createSpace"))
+	s, err := r.Workspace.CreateSpace(ctx, input.TenantID, input.Name)
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateSpacePayload{Space: s, UserErrors: uerrs}, nil
 }
 
 // CreateDevice is the resolver for the createDevice field.
 func (r *mutationResolver) CreateDevice(ctx context.Context, input model.CreateDeviceInput) (*model.CreateDevicePayload, error) {
-	panic(fmt.Errorf("not implemented: CreateDevice - createDevice"))
+	d, err := r.Workspace.CreateDevice(ctx, input.SpaceID, input.Name, input.SerialNumber)
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateDevicePayload{Device: d, UserErrors: uerrs}, nil
 }
 
 // CreateInstallation is the resolver for the createInstallation field.
 func (r *mutationResolver) CreateInstallation(ctx context.Context, input model.CreateInstallationInput) (*model.CreateInstallationPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateInstallation - createInstallation"))
+	i, err := r.Workspace.CreateInstallation(ctx, input.SpaceID, input.Name, input.App, input.DeviceID)
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateInstallationPayload{Installation: i, UserErrors: uerrs}, nil
 }
 
 // MonthlyPrice is the resolver for the monthlyPrice field.
 func (r *planResolver) MonthlyPrice(ctx context.Context, obj *ent.Plan) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: MonthlyPrice - monthlyPrice"))
+	return money(obj.MonthlyPrice, obj.Currency)
 }
 
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
-	panic(fmt.Errorf("not implemented: Viewer - viewer"))
+	v := viewer.FromContext(ctx)
+	u, err := r.Client.User.Get(ctx, v.UserID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := r.Client.Membership.Query().
+		Where(membership.UserID(v.UserID)).
+		Order(membership.ByCreatedAt(), membership.ByID()).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &model.Viewer{User: u, IsStaff: v.Staff, Memberships: ms}, nil
 }
 
 // Tenant is the resolver for the tenant field.
 func (r *queryResolver) Tenant(ctx context.Context, id int) (*ent.Tenant, error) {
-	panic(fmt.Errorf("not implemented: Tenant - tenant"))
+	return r.Client.Tenant.Get(ctx, id)
 }
 
 // VisibleSettings is the resolver for the visibleSettings field.
 func (r *queryResolver) VisibleSettings(ctx context.Context, tenantID int) ([]model.SettingsSection, error) {
-	panic(fmt.Errorf("not implemented: VisibleSettings - visibleSettings"))
+	sections, err := r.Tenancy.VisibleSettings(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.SettingsSection, len(sections))
+	for i, s := range sections {
+		out[i] = model.SettingsSection(s)
+	}
+	return out, nil
 }
 
 // PlanCatalog is the resolver for the planCatalog field.
 func (r *queryResolver) PlanCatalog(ctx context.Context, partnerID int, kind enums.PlanKind, orderBy *ent.PlanOrder) ([]*ent.Plan, error) {
-	panic(fmt.Errorf("not implemented: PlanCatalog - planCatalog"))
+	return r.Tenancy.PlanCatalog(ctx, partnerID, kind, orderBy)
 }
 
 // PartnerInvoice is the resolver for the partnerInvoice field.
 func (r *queryResolver) PartnerInvoice(ctx context.Context, partnerID int, period string) (*model.Invoice, error) {
-	panic(fmt.Errorf("not implemented: PartnerInvoice - partnerInvoice"))
+	partner, err := r.Tenancy.RequirePartnerReader(ctx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := billing.LoadPartnerInvoice(ctx, r.Client, partner, period)
+	if err != nil {
+		return nil, err
+	}
+	be, err := partner.QueryBillingEntity().Only(ctx)
+	if err != nil {
+		return nil, err
+	}
+	total, err := money(inv.Total, inv.Currency)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.Invoice{
+		Partner: partner, Period: inv.Period.String(), Currency: inv.Currency,
+		BillingEntity: be, Total: total, Lines: make([]*model.InvoiceLine, len(inv.Lines)),
+	}
+	for i, l := range inv.Lines {
+		amount, err := money(l.Amount, inv.Currency)
+		if err != nil {
+			return nil, err
+		}
+		out.Lines[i] = &model.InvoiceLine{
+			Tenant: inv.Tenants[l.TenantID], Plan: inv.Plans[l.PlanID],
+			Kind: enums.PlanKind(l.Kind), From: l.From, To: l.To, Amount: amount,
+		}
+	}
+	return out, nil
 }
 
 // TenantPlan is the resolver for the tenantPlan field.
 func (r *tenantResolver) TenantPlan(ctx context.Context, obj *ent.Tenant) (*ent.Plan, error) {
-	panic(fmt.Errorf("not implemented: TenantPlan - tenantPlan"))
+	return r.currentPlan(ctx, obj, enums.PlanKindTenant)
 }
 
 // SupportPlan is the resolver for the supportPlan field.
 func (r *tenantResolver) SupportPlan(ctx context.Context, obj *ent.Tenant) (*ent.Plan, error) {
-	panic(fmt.Errorf("not implemented: SupportPlan - supportPlan"))
+	return r.currentPlan(ctx, obj, enums.PlanKindSupport)
 }
 
 // ViewerRole is the resolver for the viewerRole field.
 func (r *tenantResolver) ViewerRole(ctx context.Context, obj *ent.Tenant) (*enums.Role, error) {
-	panic(fmt.Errorf("not implemented: ViewerRole - viewerRole"))
+	role, ok := viewer.FromContext(ctx).Role(obj.ID)
+	if !ok {
+		return nil, nil
+	}
+	return &role, nil
 }
 
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 type mutationResolver struct{ *Resolver }
+
+// currentPlan is the plan of the tenant's running subscription of a kind:
+// started, not ended, the latest if several. Hidden subscriptions give null.
+func (r *tenantResolver) currentPlan(ctx context.Context, obj *ent.Tenant, kind enums.PlanKind) (*ent.Plan, error) {
+	now := time.Now().UTC()
+	s, err := r.Client.Subscription.Query().
+		Where(
+			subscription.TenantID(obj.ID),
+			subscription.KindEQ(kind),
+			subscription.StartedAtLTE(now),
+			subscription.Or(subscription.EndedAtIsNil(), subscription.EndedAtGT(now)),
+		).
+		Order(ent.Desc(subscription.FieldStartedAt), ent.Desc(subscription.FieldID)).
+		WithPlan().
+		First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Edges.Plan, nil
+}
+

@@ -20,6 +20,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/phystack/managed-tenants-api/ent/internal"
+	"github.com/phystack/managed-tenants-api/internal/apperr"
 )
 
 // Invalid is the id every undecodable global id maps to. No row has it.
@@ -93,7 +94,7 @@ func MarshalID(id int) graphql.Marshaler {
 func UnmarshalID(v any) (int, error) {
 	s, ok := v.(string)
 	if !ok {
-		return Invalid, fmt.Errorf("an ID must be a string")
+		return Invalid, apperr.New(apperr.BadUserInput, "an ID must be a string")
 	}
 	return Decode(s), nil
 }

@@ -329,6 +329,16 @@ func TenantIDLTE(v int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldLTE(FieldTenantID, v))
 }
 
+// TenantIDIsNil applies the IsNil predicate on the "tenant_id" field.
+func TenantIDIsNil() predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldIsNull(FieldTenantID))
+}
+
+// TenantIDNotNil applies the NotNil predicate on the "tenant_id" field.
+func TenantIDNotNil() predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNotNull(FieldTenantID))
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.IdempotencyKey) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.AndPredicates(predicates...))

@@ -138,7 +138,7 @@ var (
 		{Name: "partner_id", Type: field.TypeInt},
 		{Name: "key", Type: field.TypeString},
 		{Name: "request_digest", Type: field.TypeString},
-		{Name: "tenant_id", Type: field.TypeInt},
+		{Name: "tenant_id", Type: field.TypeInt, Nullable: true},
 	}
 	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
 	IdempotencyKeysTable = &schema.Table{

@@ -5,13 +5,14 @@
 // without a viewer is denied everything. Resolvers cannot bypass these rules:
 // they run inside ent, for root queries and eager-loaded edges alike.
 //
-// The rules work on ent.Query/ent.Mutation through WhereP and Field, so they
+// The rules work on ent.Query/ent.Mutation through Where and Field, so they
 // do not depend on generated code (the schema package imports them).
 package rule
 
 import (
 	"context"
 	"errors"
+	"reflect"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -37,17 +38,20 @@ type queryRule func(context.Context, ent.Query) error
 
 func (f queryRule) EvalQuery(ctx context.Context, q ent.Query) error { return f(ctx, q) }
 
-// wherer is implemented by every generated ent query.
-type wherer interface {
-	WhereP(...func(*sql.Selector))
-}
-
+// filter adds a storage-level predicate to any generated query. Each query
+// has Where(...predicate.X) where predicate.X is a func(*sql.Selector); it is
+// reached by reflection because the generated packages import this one.
 func filter(q ent.Query, p func(*sql.Selector)) error {
-	w, ok := q.(wherer)
-	if !ok {
+	where := reflect.ValueOf(q).MethodByName("Where")
+	if !where.IsValid() || !where.Type().IsVariadic() || where.Type().NumIn() != 1 {
 		return privacy.Denyf("rule: unexpected query type %T", q)
 	}
-	w.WhereP(p)
+	pt := where.Type().In(0).Elem()
+	fn := reflect.ValueOf(p)
+	if !fn.Type().ConvertibleTo(pt) {
+		return privacy.Denyf("rule: unexpected predicate type of %T", q)
+	}
+	where.Call([]reflect.Value{fn.Convert(pt)})
 	return privacy.Allow
 }
 

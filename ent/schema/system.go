@@ -80,7 +80,9 @@ func (IdempotencyKey) Fields() []ent.Field {
 		field.Int("partner_id").Immutable(),
 		field.String("key").NotEmpty().Immutable(),
 		field.String("request_digest").NotEmpty().Immutable(),
-		field.Int("tenant_id").Immutable(),
+		// Set in the same transaction that claimed the key by inserting it
+		// first: a concurrent request with the key waits on that insert.
+		field.Int("tenant_id").Optional().Nillable(),
 	}
 }
 

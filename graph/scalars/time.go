@@ -2,12 +2,13 @@
 package scalars
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/phystack/managed-tenants-api/internal/apperr"
 )
 
 // Layout is RFC 3339 in UTC with a "Z" and exactly milliseconds (SPEC 8).
@@ -24,11 +25,11 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("a Time must be an RFC 3339 string")
+		return time.Time{}, apperr.New(apperr.BadUserInput, "a Time must be an RFC 3339 string")
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("a Time must be an RFC 3339 string")
+		return time.Time{}, apperr.New(apperr.BadUserInput, "a Time must be an RFC 3339 string")
 	}
 	return t.UTC(), nil
 }

@@ -1,0 +1,82 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime/debug"
+
+	"entgo.io/ent/privacy"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/internal/apperr"
+	"github.com/phystack/managed-tenants-api/internal/requestid"
+)
+
+// ErrorPresenter is the one place where errors become GraphQL errors: typed
+// errors keep their code; not-found and privacy denials are NOT_FOUND (a
+// hidden object looks exactly like a missing one); anything else is logged
+// with the request id and answered as INTERNAL without detail.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		code, msg := classify(err)
+		if code == "" {
+			// gqlgen's own request errors (parse, validation) keep theirs.
+			return withRequestID(ctx, gqlErr)
+		}
+		if code == apperr.Internal {
+			log.ErrorContext(ctx, "internal error", "request_id", requestid.FromContext(ctx),
+				"path", gqlErr.Path.String(), "error", err.Error())
+		}
+		out := &gqlerror.Error{Message: msg, Path: gqlErr.Path, Locations: gqlErr.Locations, Err: err}
+		out.Extensions = map[string]any{"code": string(code)}
+		return withRequestID(ctx, out)
+	}
+}
+
+func withRequestID(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {
+	if id := requestid.FromContext(ctx); id != "" {
+		if e.Extensions == nil {
+			e.Extensions = map[string]any{}
+		}
+		e.Extensions["requestId"] = id
+	}
+	return e
+}
+
+// classify returns the code and caller-safe message of err; "" leaves a
+// gqlgen request error as it is.
+func classify(err error) (apperr.Code, string) {
+	var e *apperr.Error
+	switch {
+	case errors.As(err, &e):
+		return e.Code, e.Message
+	case errors.Is(err, rule.ErrNoViewer):
+		return apperr.Unauthenticated, apperr.ErrUnauthenticated.Message
+	case ent.IsNotFound(err), errors.Is(err, privacy.Deny):
+		return apperr.NotFound, apperr.ErrNotFound.Message
+	}
+	var g *gqlerror.Error
+	if errors.As(err, &g) && g.Err == nil {
+		if _, has := g.Extensions["code"]; has {
+			return "", ""
+		}
+		// Input coercion errors written by gqlgen itself.
+		return apperr.BadUserInput, g.Message
+	}
+	return apperr.Internal, "internal error"
+}
+
+// Recover turns a panic in a resolver into an INTERNAL error, logged with its
+// stack and the request id; the caller sees neither.
+func Recover(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "request_id", requestid.FromContext(ctx),
+			"panic", p, "stack", string(debug.Stack()))
+		return &apperr.Error{Code: apperr.Internal, Message: "internal error"}
+	}
+}

@@ -1,0 +1,152 @@
+// Package server is the HTTP side: routes, GraphiQL, health, metrics and the
+// middleware that gives each request an id, a log line and a viewer.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/phystack/managed-tenants-api/graph"
+	"github.com/phystack/managed-tenants-api/internal/apperr"
+	"github.com/phystack/managed-tenants-api/internal/auth"
+	"github.com/phystack/managed-tenants-api/internal/requestid"
+	"github.com/phystack/managed-tenants-api/internal/store"
+	"github.com/phystack/managed-tenants-api/internal/tenancy"
+	"github.com/phystack/managed-tenants-api/internal/viewer"
+	"github.com/phystack/managed-tenants-api/internal/workspace"
+)
+
+// Server serves the API of one store.
+type Server struct {
+	store    *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New returns the server of st. now may be nil (wall clock).
+func New(st *store.Store, log *slog.Logger, now func() time.Time) *Server {
+	if now == nil {
+		now = time.Now
+	}
+	reg := prometheus.NewRegistry()
+	s := &Server{
+		store: st, log: log, now: now, registry: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "phystack_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "phystack_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route"}),
+	}
+	reg.MustRegister(s.requests, s.latency,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return s
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	resolver := &graph.Resolver{
+		Client:    s.store.Client,
+		Tenancy:   &tenancy.Service{Client: s.store.Client, Dialect: s.store.Dialect, Now: s.now},
+		Workspace: &workspace.Service{Client: s.store.Client, Now: s.now},
+	}
+	gql := graph.NewHandler(resolver, s.log)
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", playground.Handler("Phystack managed tenants", "/query"))
+	mux.Handle("/query", s.authenticate(gql))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.store.Ping(r.Context(), 2*time.Second); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	return s.observe(mux)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe gives each request an id, logs it and records metrics.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := requestid.New()
+		w.Header().Set("X-Request-Id", id)
+		ctx := requestid.NewContext(r.Context(), id)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		route := r.URL.Path
+		switch route {
+		case "/", "/query", "/healthz", "/readyz", "/metrics":
+		default:
+			route = "other"
+		}
+		d := time.Since(start)
+		s.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		s.latency.WithLabelValues(route).Observe(d.Seconds())
+		s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("request_id", id), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.Duration("duration", d))
+	})
+}
+
+// authenticate puts the viewer of a valid bearer token in the context. A
+// missing or bad token leaves none: @authenticated answers UNAUTHENTICATED.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, present := auth.BearerToken(r.Header.Get("Authorization"))
+		if !present {
+			next.ServeHTTP(w, r)
+			return
+		}
+		v, err := auth.Verify(r.Context(), s.store.Client, token, s.now())
+		switch {
+		case errors.Is(err, apperr.ErrUnauthenticated):
+			next.ServeHTTP(w, r)
+		case err != nil:
+			s.log.ErrorContext(r.Context(), "authenticate", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
+			writeInternal(r.Context(), w)
+		default:
+			next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
+		}
+	})
+}
+
+func writeInternal(ctx context.Context, w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
+		"message":    "internal error",
+		"extensions": map[string]any{"code": "INTERNAL", "requestId": requestid.FromContext(ctx)},
+	}}})
+}

@@ -1,0 +1,124 @@
+// Package store opens the database: PostgreSQL through lib/pq when
+// DATABASE_URL is a postgres:// URL, otherwise an embedded SQLite file
+// (modernc.org/sqlite, pure Go) so a newcomer needs nothing installed.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/lib/pq" // PostgreSQL driver "postgres"
+	_ "modernc.org/sqlite" // SQLite driver "sqlite"
+
+	"github.com/phystack/managed-tenants-api/ent"
+)
+
+// DefaultSQLiteFile is the embedded store used when DATABASE_URL is unset.
+const DefaultSQLiteFile = "phystack.db"
+
+// Store is an open database with its ent client.
+type Store struct {
+	Client  *ent.Client
+	DB      *sql.DB
+	Dialect string // dialect.Postgres or dialect.SQLite
+}
+
+// Open opens databaseURL: a postgres:// or postgresql:// URL, a sqlite:
+// path (sqlite:/tmp/x.db), or "" for DefaultSQLiteFile in the working
+// directory. opts are extra ent options (a driver wrapper, a debug log).
+func Open(databaseURL string, opts ...ent.Option) (*Store, error) {
+	var (
+		db  *sql.DB
+		dia string
+		err error
+	)
+	switch {
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		dia = dialect.Postgres
+		db, err = sql.Open("postgres", databaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	default:
+		dia = dialect.SQLite
+		path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite://"), "sqlite:")
+		if path == "" {
+			path = DefaultSQLiteFile
+		}
+		db, err = sql.Open("sqlite", SQLiteDSN(path))
+		if err != nil {
+			return nil, fmt.Errorf("store: open sqlite: %w", err)
+		}
+		// One writer at a time is SQLite's rule; immediate transactions
+		// and the busy timeout make writers queue instead of failing.
+		db.SetMaxOpenConns(8)
+	}
+	drv := entsql.OpenDB(dia, db)
+	client := ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
+	return &Store{Client: client, DB: db, Dialect: dia}, nil
+}
+
+// SQLiteDSN is the modernc.org/sqlite DSN of a file: foreign keys on (ent
+// needs them), WAL, a busy timeout, immediate write transactions (no
+// read-to-write upgrade deadlocks) and times stored in SQLite's format.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Migrate brings an empty or older database to the current schema. It only
+// adds: columns and tables are never dropped automatically.
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.Client.Schema.Create(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks the database answers within d.
+func (s *Store) Ping(ctx context.Context, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return s.DB.PingContext(ctx)
+}
+
+// Close closes the client and the database.
+func (s *Store) Close() error { return s.Client.Close() }
+
+// WithTx runs fn in a transaction of client and commits it, or rolls it back
+// when fn fails or panics.
+func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (err error) {
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
