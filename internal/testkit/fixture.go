@@ -209,7 +209,7 @@ func (f *Fixture) Space(t *ent.Tenant, name string) *ent.Space {
 func (f *Fixture) Device(s *ent.Space, serial string) *ent.Device {
 	f.T.Helper()
 	return must(f.Client.Device.Create().
-		SetTenantID(s.TenantID).SetSpaceID(s.ID).SetName("Device "+serial).
+		SetTenantID(s.TenantID).SetSpaceID(s.ID).SetName("Device " + serial).
 		SetSerialNumber(serial).SetSerialKey(validate.Key(serial)).Save(f.ctx))
 }
 
