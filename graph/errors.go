@@ -60,13 +60,20 @@ func classify(err error) (apperr.Code, string) {
 	case ent.IsNotFound(err), errors.Is(err, privacy.Deny):
 		return apperr.NotFound, apperr.ErrNotFound.Message
 	}
-	var g *gqlerror.Error
-	if errors.As(err, &g) && g.Err == nil {
+	// A *gqlerror.Error at the top (not wrapped by our code) is gqlgen's or
+	// entgql's own request error: argument coercion, pagination arguments.
+	// Resolvers return raw errors, so internal failures never arrive so.
+	if g, ok := err.(*gqlerror.Error); ok {
 		if _, has := g.Extensions["code"]; has {
 			return "", ""
 		}
-		// Input coercion errors written by gqlgen itself.
 		return apperr.BadUserInput, g.Message
+	}
+	// entgql's field collection wraps its argument errors (gqlerror leaves)
+	// with fmt.Errorf; the leaf's message is the safe part.
+	var leaf *gqlerror.Error
+	if errors.As(err, &leaf) && leaf.Err == nil {
+		return apperr.BadUserInput, leaf.Message
 	}
 	return apperr.Internal, "internal error"
 }

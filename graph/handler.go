@@ -25,6 +25,7 @@ func NewHandler(r *Resolver, log *slog.Logger) *handler.Server {
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
+	srv.Use(PageSizeLimit{})
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(Recover(log))
 	return srv

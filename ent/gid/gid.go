@@ -89,12 +89,16 @@ func MarshalID(id int) graphql.Marshaler {
 	})
 }
 
-// UnmarshalID is the gqlgen unmarshaller of the ID scalar. Only a non-string
-// is an error; any string decodes, possibly to Invalid.
+// UnmarshalID is the gqlgen unmarshaller of the ID scalar. Any string or
+// integer decodes, possibly to Invalid; other types are BAD_USER_INPUT.
 func UnmarshalID(v any) (int, error) {
-	s, ok := v.(string)
-	if !ok {
-		return Invalid, apperr.New(apperr.BadUserInput, "an ID must be a string")
+	switch id := v.(type) {
+	case string:
+		return Decode(id), nil
+	case json.Number, int, int64:
+		// GraphQL lets an ID input be an integer; ours never are, so it
+		// names nothing, like any other unknown id.
+		return Invalid, nil
 	}
-	return Decode(s), nil
+	return Invalid, apperr.New(apperr.BadUserInput, "an ID must be a string")
 }

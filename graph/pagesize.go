@@ -1,0 +1,108 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/internal/apperr"
+)
+
+// MaxPageSize is the largest first/last a connection accepts (SPEC 8).
+const MaxPageSize = 100
+
+// PageSizeLimit checks the connection arguments of every field of the
+// operation before anything runs: first/last within 0..MaxPageSize and not
+// both, cursors decodable. Nested connections are loaded eagerly by the root
+// resolver, so a field-by-field check would come after their SQL (and a bad
+// nested cursor would reach entgql's field collection, which panics on it).
+type PageSizeLimit struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = PageSizeLimit{}
+
+func (PageSizeLimit) ExtensionName() string                   { return "PageSizeLimit" }
+func (PageSizeLimit) Validate(graphql.ExecutableSchema) error { return nil }
+func (PageSizeLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	if msg := checkPageSizes(oc.Operation.SelectionSet, oc.Variables); msg != "" {
+		return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(apperr.BadUserInput)}}
+	}
+	return nil
+}
+
+func checkPageSizes(set ast.SelectionSet, vars map[string]any) string {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			args := s.ArgumentMap(vars)
+			if args["first"] != nil && args["last"] != nil {
+				return fmt.Sprintf("%s: pass first or last, not both", s.Alias)
+			}
+			for _, name := range []string{"after", "before"} {
+				if v, ok := args[name]; ok && v != nil && isCursorArg(s, name) {
+					var c ent.Cursor
+					if err := c.UnmarshalGQL(v); err != nil {
+						return fmt.Sprintf("%s.%s is not a valid cursor", s.Alias, name)
+					}
+				}
+			}
+			for _, name := range []string{"first", "last"} {
+				v, ok := args[name]
+				if !ok || v == nil {
+					continue
+				}
+				n, ok := toInt(v)
+				if !ok || n < 0 || n > MaxPageSize {
+					return fmt.Sprintf("%s.%s must be between 0 and %d", s.Alias, name, MaxPageSize)
+				}
+			}
+			if msg := checkPageSizes(s.SelectionSet, vars); msg != "" {
+				return msg
+			}
+		case *ast.InlineFragment:
+			if msg := checkPageSizes(s.SelectionSet, vars); msg != "" {
+				return msg
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				if msg := checkPageSizes(s.Definition.SelectionSet, vars); msg != "" {
+					return msg
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func isCursorArg(f *ast.Field, name string) bool {
+	if f.Definition == nil {
+		return false
+	}
+	a := f.Definition.Arguments.ForName(name)
+	return a != nil && a.Type != nil && a.Type.Name() == "Cursor"
+}
+
+func toInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case float64:
+		return int64(n), float64(int64(n)) == n
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
+}
