@@ -6,7 +6,8 @@
 //	phystack-api token create --email E [--ttl 720h]
 //
 // DATABASE_URL chooses the store (postgres://... or unset for the embedded
-// SQLite file phystack.db); ADDR the listen address (default :8080).
+// SQLite file phystack.db); ADDR the listen address (default :8080); DEBUG=1
+// adds each response's SQL statement count to its extensions.
 package main
 
 import (
@@ -143,7 +144,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		}
 		printDemo(ln.Addr(), d)
 	}
-	srv := &http.Server{Handler: server.New(st, log, nil).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	api := server.New(st, log, nil)
+	api.Debug = os.Getenv("DEBUG") == "1"
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -19,6 +20,7 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/auth"
 	"github.com/phystack/managed-tenants-api/internal/requestid"
+	"github.com/phystack/managed-tenants-api/internal/sqlcount"
 	"github.com/phystack/managed-tenants-api/internal/store"
 	"github.com/phystack/managed-tenants-api/internal/tenancy"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
@@ -27,12 +29,17 @@ import (
 
 // Server serves the API of one store.
 type Server struct {
+	// Debug adds each response's SQL statement count to its extensions
+	// (sqlStatements); the serve command sets it from DEBUG=1.
+	Debug bool
+
 	store    *store.Store
 	log      *slog.Logger
 	now      func() time.Time
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	sqlStmts prometheus.Histogram
 }
 
 // New returns the server of st. now may be nil (wall clock).
@@ -51,7 +58,12 @@ func New(st *store.Store, log *slog.Logger, now func() time.Time) *Server {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 	}
-	reg.MustRegister(s.requests, s.latency,
+	s.sqlStmts = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "phystack_sql_statements_per_request",
+		Help:    "SQL statements sent to the database per GraphQL request.",
+		Buckets: []float64{0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 50, 100},
+	})
+	reg.MustRegister(s.requests, s.latency, s.sqlStmts,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return s
 }
@@ -64,6 +76,18 @@ func (s *Server) Handler() http.Handler {
 		Workspace: &workspace.Service{Client: s.store.Client, Now: s.now},
 	}
 	gql := graph.NewHandler(resolver, s.log)
+	if s.Debug {
+		gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+			res := next(ctx)
+			if c := sqlcount.FromContext(ctx); c != nil && res != nil {
+				if res.Extensions == nil {
+					res.Extensions = map[string]any{}
+				}
+				res.Extensions["sqlStatements"] = c.Load()
+			}
+			return res
+		})
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Phystack managed tenants", "/query"))
@@ -102,6 +126,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		id := requestid.New()
 		w.Header().Set("X-Request-Id", id)
 		ctx := requestid.NewContext(r.Context(), id)
+		ctx, stmts := sqlcount.NewContext(ctx)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(ctx))
 		route := r.URL.Path
@@ -113,10 +138,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		d := time.Since(start)
 		s.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		s.latency.WithLabelValues(route).Observe(d.Seconds())
+		if route == "/query" {
+			s.sqlStmts.Observe(float64(stmts.Load()))
+		}
 		s.log.LogAttrs(ctx, slog.LevelInfo, "request",
 			slog.String("request_id", id), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-			slog.Duration("duration", d))
+			slog.Duration("duration", d), slog.Int64("sql_statements", stmts.Load()))
 	})
 }
 

@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite" // SQLite driver "sqlite"
 
 	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/internal/sqlcount"
 )
 
 // DefaultSQLiteFile is the embedded store used when DATABASE_URL is unset.
@@ -62,7 +63,8 @@ func Open(databaseURL string, opts ...ent.Option) (*Store, error) {
 		// and the busy timeout make writers queue instead of failing.
 		db.SetMaxOpenConns(8)
 	}
-	drv := entsql.OpenDB(dia, db)
+	// Every statement is counted against its request (internal/sqlcount).
+	drv := sqlcount.Wrap(entsql.OpenDB(dia, db))
 	client := ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
 	return &Store{Client: client, DB: db, Dialect: dia}, nil
 }
