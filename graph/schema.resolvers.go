@@ -11,6 +11,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/graph/generated"
 	"github.com/phystack/managed-tenants-api/graph/model"
 	"github.com/phystack/managed-tenants-api/internal/billing"
@@ -97,19 +98,17 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ms, err := r.Client.Membership.Query().
-		Where(membership.UserID(v.UserID)).
-		Order(membership.ByCreatedAt(), membership.ByID()).
-		All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &model.Viewer{User: u, IsStaff: v.Staff, Memberships: ms}, nil
+	return &model.Viewer{User: u, IsStaff: v.Staff}, nil
 }
 
 // Tenant is the resolver for the tenant field.
 func (r *queryResolver) Tenant(ctx context.Context, id int) (*ent.Tenant, error) {
-	return r.Client.Tenant.Get(ctx, id)
+	// Field collection loads the selected edges eagerly, once per level.
+	q, err := r.Client.Tenant.Query().Where(tenant.ID(id)).CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return q.Only(ctx)
 }
 
 // VisibleSettings is the resolver for the visibleSettings field.
@@ -184,7 +183,25 @@ func (r *tenantResolver) ViewerRole(ctx context.Context, obj *ent.Tenant) (*enum
 	return &role, nil
 }
 
+// Memberships is the resolver for the memberships field.
+func (r *viewerResolver) Memberships(ctx context.Context, obj *model.Viewer) ([]*ent.Membership, error) {
+	q, err := r.Client.Membership.Query().
+		Where(membership.UserID(obj.User.ID)).
+		Order(membership.ByCreatedAt(), membership.ByID()).
+		CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return q.All(ctx)
+}
+
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
-type mutationResolver struct{ *Resolver }
+// Viewer returns generated.ViewerResolver implementation.
+func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
+
+type (
+	mutationResolver struct{ *Resolver }
+	viewerResolver   struct{ *Resolver }
+)

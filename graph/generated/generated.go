@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	Plan() PlanResolver
 	Query() QueryResolver
 	Tenant() TenantResolver
+	Viewer() ViewerResolver
 }
 
 type DirectiveRoot struct {
@@ -314,6 +315,9 @@ type TenantResolver interface {
 	TenantPlan(ctx context.Context, obj *ent.Tenant) (*ent.Plan, error)
 	SupportPlan(ctx context.Context, obj *ent.Tenant) (*ent.Plan, error)
 	ViewerRole(ctx context.Context, obj *ent.Tenant) (*enums.Role, error)
+}
+type ViewerResolver interface {
+	Memberships(ctx context.Context, obj *model.Viewer) ([]*ent.Membership, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -7479,7 +7483,7 @@ func (ec *executionContext) _Viewer_memberships(ctx context.Context, field graph
 			return ec.fieldContext_Viewer_memberships(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Memberships, nil
+			return ec.Resolvers.Viewer().Memberships(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Membership) graphql.Marshaler {
@@ -7493,8 +7497,8 @@ func (ec *executionContext) fieldContext_Viewer_memberships(_ context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "Viewer",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Membership(ctx, field)
 		},
@@ -10963,18 +10967,19 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		case "user":
 			out.Values[i] = ec._Viewer_user(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "isStaff":
 			out.Values[i] = ec._Viewer_isStaff(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "memberships":
-			out.Values[i] = ec._Viewer_memberships(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_memberships(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -96,7 +96,8 @@ func Verify(ctx context.Context, client *ent.Client, token string, now time.Time
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= touchEvery {
 		// A failed touch must not fail the request.
-		_ = client.APIToken.UpdateOneID(t.ID).SetLastUsedAt(now.UTC()).Exec(sys)
+		// One UPDATE, no read-back (UpdateOne would select the row again).
+		_, _ = client.APIToken.Update().Where(apitoken.ID(t.ID)).SetLastUsedAt(now.UTC()).Save(sys)
 	}
 	ms, err := client.Membership.Query().
 		Where(membership.UserID(t.UserID)).

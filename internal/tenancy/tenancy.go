@@ -108,6 +108,13 @@ func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent
 			return nil, err
 		}
 		if taken {
+			// A concurrent request with this key may have committed
+			// between our first look at the key and now.
+			if key != "" {
+				if t, err := s.replay(ctx, in.PartnerID, key, digest); t != nil || err != nil {
+					return t, err
+				}
+			}
 			uerrs = append(uerrs, takenName())
 		}
 	}
@@ -159,7 +166,7 @@ func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent
 			Save(sys)
 		if err != nil {
 			if ent.IsConstraintError(err) {
-				return apperr.UserErrors{takenName()}
+				return errNameTaken
 			}
 			return err
 		}
@@ -206,6 +213,16 @@ func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent
 		created = t.ID
 		return nil
 	})
+	if errors.Is(err, errNameTaken) {
+		// Lost a race on the name: to a request with our key (answer its
+		// tenant) or to another creation (TAKEN).
+		if key != "" {
+			if t, err := s.replay(ctx, in.PartnerID, key, digest); t != nil || err != nil {
+				return t, err
+			}
+		}
+		return nil, apperr.UserErrors{takenName()}
+	}
 	if errors.Is(err, errKeyClaimed) {
 		t, err := s.replay(ctx, in.PartnerID, key, digest)
 		if t == nil && err == nil {
@@ -222,7 +239,10 @@ func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent
 	return s.Client.Tenant.Get(ctx, created)
 }
 
-var errKeyClaimed = errors.New("tenancy: idempotency key claimed by a concurrent request")
+var (
+	errKeyClaimed = errors.New("tenancy: idempotency key claimed by a concurrent request")
+	errNameTaken  = errors.New("tenancy: display name taken by a concurrent creation")
+)
 
 func takenName() apperr.UserError {
 	return apperr.Field("displayName", apperr.Taken, "this partner already manages a tenant with this name")
