@@ -1,8 +1,10 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -10,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/phystack/managed-tenants-api/graph/generated"
+	"github.com/phystack/managed-tenants-api/graph/loaders"
 )
 
 // NewHandler builds the GraphQL handler explicitly (NewDefaultServer is
@@ -26,6 +29,10 @@ func NewHandler(r *Resolver, log *slog.Logger) *handler.Server {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(PageSizeLimit{})
+	// One set of loaders per operation, never shared between requests.
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(loaders.NewContext(ctx, loaders.New(r.Client, r.Now)))
+	})
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(Recover(log))
 	return srv

@@ -3,6 +3,8 @@
 package graph
 
 import (
+	"time"
+
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/graph/model"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
@@ -14,6 +16,7 @@ import (
 // Resolver holds the dependencies of every resolver.
 type Resolver struct {
 	Client    *ent.Client
+	Now       func() time.Time // the clock of "current" plans; nil = wall clock
 	Tenancy   *tenancy.Service
 	Workspace *workspace.Service
 }

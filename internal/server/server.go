@@ -72,6 +72,7 @@ func New(st *store.Store, log *slog.Logger, now func() time.Time) *Server {
 func (s *Server) Handler() http.Handler {
 	resolver := &graph.Resolver{
 		Client:    s.store.Client,
+		Now:       s.now,
 		Tenancy:   &tenancy.Service{Client: s.store.Client, Dialect: s.store.Dialect, Now: s.now},
 		Workspace: &workspace.Service{Client: s.store.Client, Now: s.now},
 	}
