@@ -3,6 +3,7 @@
 //	phystack-api serve [--demo] [--migrate=true]
 //	phystack-api migrate
 //	phystack-api seed --demo
+//	phystack-api seed --bench [--tenants N --spaces S --devices D --installations I]
 //	phystack-api token create --email E [--ttl 720h]
 //
 // DATABASE_URL chooses the store (postgres://... or unset for the embedded
@@ -42,6 +43,8 @@ commands:
                                       --demo also loads the demo world and prints tokens)
   migrate                             bring the database to the current schema
   seed --demo                         load the demo world; prints {"tokens": {...}}
+  seed --bench [--tenants N --spaces S --devices D --installations I]
+                                      one partner with a large tree; prints {"partnerId", "tokens"}
   token create --email E [--ttl D]    mint a bearer token for a user
 
 environment: DATABASE_URL (postgres://... ; unset = SQLite file phystack.db), ADDR (default :8080)
@@ -74,17 +77,30 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	case "seed":
 		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 		demo := fs.Bool("demo", false, "load the demo world")
+		bench := fs.Bool("bench", false, "build one partner with a large tree, for load tests")
+		var shape seed.BenchShape
+		fs.IntVar(&shape.Tenants, "tenants", 1000, "with --bench: managed tenants")
+		fs.IntVar(&shape.Spaces, "spaces", 5, "with --bench: spaces per tenant")
+		fs.IntVar(&shape.Devices, "devices", 4, "with --bench: devices per space")
+		fs.IntVar(&shape.Installations, "installations", 2, "with --bench: installations per device")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		if !*demo {
-			return errors.New("seed: say what to load: --demo")
+		if *demo == *bench {
+			return errors.New("seed: say what to load: --demo or --bench")
 		}
 		st, err := openMigrated(ctx)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
+		if *bench {
+			b, err := seed.LoadBench(ctx, st.Client, shape)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(os.Stdout).Encode(b)
+		}
 		d, err := seed.LoadDemo(ctx, st.Client, auth.DefaultTTL)
 		if err != nil {
 			return err
