@@ -60,22 +60,37 @@ func classify(err error) (apperr.Code, string) {
 	case ent.IsNotFound(err), errors.Is(err, privacy.Deny):
 		return apperr.NotFound, apperr.ErrNotFound.Message
 	}
-	// A *gqlerror.Error at the top (not wrapped by our code) is gqlgen's or
-	// entgql's own request error: argument coercion, pagination arguments.
-	// Resolvers return raw errors, so internal failures never arrive so.
-	if g, ok := err.(*gqlerror.Error); ok {
-		if _, has := g.Extensions["code"]; has {
+	// gqlgen wraps every resolver error in a *gqlerror.Error (Err set), so
+	// only a gqlerror *leaf* is gqlgen's or entgql's own request error
+	// (argument coercion, pagination arguments); anything else under it is
+	// an internal failure, whose text must not reach the caller.
+	if leaf := gqlLeaf(err); leaf != nil {
+		switch code, _ := leaf.Extensions["code"].(string); code {
+		case "":
+			return apperr.BadUserInput, leaf.Message
+		case string(apperr.NotFound):
+			// entgql's node-not-found echoes the raw id: one message for all.
+			return apperr.NotFound, apperr.ErrNotFound.Message
+		default:
 			return "", ""
 		}
-		return apperr.BadUserInput, g.Message
-	}
-	// entgql's field collection wraps its argument errors (gqlerror leaves)
-	// with fmt.Errorf; the leaf's message is the safe part.
-	var leaf *gqlerror.Error
-	if errors.As(err, &leaf) && leaf.Err == nil {
-		return apperr.BadUserInput, leaf.Message
 	}
 	return apperr.Internal, "internal error"
+}
+
+// gqlLeaf returns the innermost *gqlerror.Error of err's chain if it wraps
+// nothing itself.
+func gqlLeaf(err error) *gqlerror.Error {
+	var last *gqlerror.Error
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if g, ok := e.(*gqlerror.Error); ok {
+			last = g
+		}
+	}
+	if last != nil && last.Err == nil {
+		return last
+	}
+	return nil
 }
 
 // Recover turns a panic in a resolver into an INTERNAL error, logged with its

@@ -190,8 +190,8 @@ func PlanCatalogPolicy() ent.Policy {
 	}
 }
 
-// UserPolicy: users see themselves and the members of their tenants; staff
-// see everyone. Users are created by invitations in the system context.
+// UserPolicy: users see themselves, the members of their tenants and who
+// created them; staff see everyone. Users are created by invitations in the system context.
 func UserPolicy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
@@ -202,7 +202,10 @@ func UserPolicy() ent.Policy {
 				return filter(q, func(s *sql.Selector) {
 					coMembers := sql.Select("user_id").From(sql.Table("memberships")).
 						Where(sql.In("tenant_id", members...))
-					s.Where(sql.Or(sql.EQ(s.C("id"), v.UserID), sql.In(s.C("id"), coMembers)))
+					// "created by" is account data of the tenants one belongs to.
+					creators := sql.Select("created_by_id").From(sql.Table("tenants")).
+						Where(sql.And(sql.In("id", members...), sql.NotNull("created_by_id")))
+					s.Where(sql.Or(sql.EQ(s.C("id"), v.UserID), sql.In(s.C("id"), coMembers), sql.In(s.C("id"), creators)))
 				})
 			}),
 		},

@@ -35,6 +35,7 @@ type Period struct{ Start, End time.Time }
 // ParsePeriod parses exactly "YYYY-MM" with ASCII digits, year 0001..9999 and
 // month 01..12. It rejects everything else, including padding, signs and
 // non-ASCII digits, which time.Parse or strconv would be laxer about.
+// The last period is 9999-11: the end of 9999-12 has no RFC 3339 form.
 func ParsePeriod(s string) (Period, error) {
 	if len(s) != 7 || s[4] != '-' {
 		return Period{}, fmt.Errorf("%w: %q", ErrBadPeriod, s)
@@ -50,7 +51,8 @@ func ParsePeriod(s string) (Period, error) {
 		n = n*10 + int(s[i]-'0')
 	}
 	year, month := n/100, n%100
-	if year < 1 || month < 1 || month > 12 {
+	// 9999-12 ends in year 10000, which RFC 3339 (our Time) cannot write.
+	if year < 1 || month < 1 || month > 12 || (year == 9999 && month == 12) {
 		return Period{}, fmt.Errorf("%w: %q", ErrBadPeriod, s)
 	}
 	start := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC)

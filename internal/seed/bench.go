@@ -116,7 +116,9 @@ func LoadBench(ctx context.Context, client *ent.Client, shape BenchShape) (*Benc
 
 // bulk creates n rows built by build, chunk rows per INSERT, and returns
 // them (with ids) in order.
-func bulk[C any, T any, B interface{ Save(context.Context) ([]T, error) }](
+func bulk[C any, T any, B interface {
+	Save(context.Context) ([]T, error)
+}](
 	ctx context.Context, n int, build func(int) C, createBulk func(...C) B,
 ) ([]T, error) {
 	out := make([]T, 0, n)

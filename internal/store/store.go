@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -83,9 +84,15 @@ func SQLiteDSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+var migrateMu sync.Mutex
+
 // Migrate brings an empty or older database to the current schema. It only
 // adds: columns and tables are never dropped automatically.
 func (s *Store) Migrate(ctx context.Context) error {
+	// ent's migrator edits its package-level table definitions: one
+	// migration at a time per process.
+	migrateMu.Lock()
+	defer migrateMu.Unlock()
 	if err := s.Client.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/gid"
@@ -146,7 +147,7 @@ func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent
 				SetPartnerID(p.ID).SetKey(key).SetRequestDigest(digest).SetCreatedAt(s.now()).
 				Save(sys)
 			if err != nil {
-				if ent.IsConstraintError(err) {
+				if sqlgraph.IsUniqueConstraintError(err) {
 					return errKeyClaimed
 				}
 				return err
@@ -165,7 +166,7 @@ func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent
 			SetCreatedAt(now).
 			Save(sys)
 		if err != nil {
-			if ent.IsConstraintError(err) {
+			if sqlgraph.IsUniqueConstraintError(err) {
 				return errNameTaken
 			}
 			return err

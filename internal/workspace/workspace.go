@@ -7,6 +7,8 @@ import (
 	"context"
 	"time"
 
+	"entgo.io/ent/dialect/sql/sqlgraph"
+
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/membership"
@@ -87,7 +89,7 @@ func (s *Service) InviteMember(ctx context.Context, tenantID int, email string, 
 			SetTenantID(tenantID).SetUserID(u.ID).SetRole(role).SetCreatedAt(s.now()).
 			Save(ctx)
 		if err != nil {
-			if ent.IsConstraintError(err) {
+			if sqlgraph.IsUniqueConstraintError(err) {
 				return apperr.UserErrors{apperr.Field("email", apperr.Taken, "already a member of this tenant")}
 			}
 			return err
@@ -154,7 +156,7 @@ func (s *Service) CreateDevice(ctx context.Context, spaceID int, name, serial st
 		SetTenantID(sp.TenantID).SetSpaceID(sp.ID).SetName(n).
 		SetSerialNumber(sn).SetSerialKey(validate.Key(sn)).SetCreatedAt(s.now()).
 		Save(ctx)
-	if ent.IsConstraintError(err) {
+	if sqlgraph.IsUniqueConstraintError(err) {
 		return nil, apperr.UserErrors{apperr.Field("serialNumber", apperr.Taken, "a device of this tenant already has this serial number")}
 	}
 	return d, err
