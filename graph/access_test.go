@@ -1,0 +1,1000 @@
+package graph_test
+
+// End-to-end tests of the access rules (SPEC 2) through the real HTTP
+// handler: who sees which tenant, which workspace data, and what a hidden
+// object looks like (rule 5). Every package-level name here starts with
+// "access" so that it cannot collide with the other test files of the package.
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/membership"
+	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/internal/testkit"
+)
+
+// accessWorld is the testkit World plus a workspace in Sibling, so that
+// "the partner's admin sees no sibling space" is about a space that exists.
+type accessWorld struct {
+	*testkit.World
+	API                 *testkit.API
+	SiblingSpace        *ent.Space
+	SiblingDevice       *ent.Device
+	SiblingInstallation *ent.Installation
+}
+
+func accessSetup(t *testing.T) *accessWorld {
+	t.Helper()
+	w := testkit.NewWorld(t)
+	a := &accessWorld{World: w, API: testkit.NewAPI(t, w.Store, nil)}
+	a.SiblingSpace = w.Space(w.Sibling, "Sibling store")
+	a.SiblingDevice = w.Device(a.SiblingSpace, "SN-S1")
+	a.SiblingInstallation = w.Installation(a.SiblingSpace, a.SiblingDevice, "Sibling menu")
+	return a
+}
+
+func accessSys() context.Context { return rule.SystemContext(context.Background()) }
+
+// membershipOf is the membership of u in tn.
+func (a *accessWorld) membershipOf(t *testing.T, tn *ent.Tenant, u *ent.User) *ent.Membership {
+	t.Helper()
+	m, err := a.Client.Membership.Query().
+		Where(membership.TenantID(tn.ID), membership.UserID(u.ID)).Only(accessSys())
+	if err != nil {
+		t.Fatalf("membership of %s in %s: %v", u.Email, tn.DisplayName, err)
+	}
+	return m
+}
+
+// accessNotFound checks that res answers field null with exactly one
+// NOT_FOUND error at path [field], and returns the error's message.
+func accessNotFound(t *testing.T, res *testkit.Response, field string) string {
+	t.Helper()
+	if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" {
+		t.Fatalf("want exactly one NOT_FOUND error, got %s", res.Raw)
+	}
+	if !reflect.DeepEqual(res.Errors[0].Path, []any{field}) {
+		t.Errorf("error path = %v, want [%s]", res.Errors[0].Path, field)
+	}
+	if !res.DataIsNull(field) {
+		t.Errorf("%s is not null: %s", field, res.Raw)
+	}
+	return res.Errors[0].Message
+}
+
+type accessConn struct {
+	TotalCount int
+	Edges      []struct{ Node struct{ ID string } }
+}
+
+func (c accessConn) ids() []string {
+	out := make([]string, len(c.Edges))
+	for i, e := range c.Edges {
+		out[i] = e.Node.ID
+	}
+	slices.Sort(out)
+	return out
+}
+
+func accessIDs(ids ...int) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = testkit.ID(id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+const accessWorkspaceQuery = `query($id: ID!) {
+  tenant(id: $id) {
+    id
+    spaces { totalCount edges { node { id } } }
+    members { totalCount edges { node { id } } }
+  }
+}`
+
+// TestAccessWorkspaceOnlyThroughMembership (rules 1 to 4): a tenant's spaces
+// and members are listed only to its members. Each visible case has its
+// twin: the same tenant asked by someone who gets nothing.
+func TestAccessWorkspaceOnlyThroughMembership(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	members := func(tn *ent.Tenant) []string {
+		ms, err := a.Client.Membership.Query().Where(membership.TenantID(tn.ID)).IDs(accessSys())
+		if err != nil || len(ms) == 0 {
+			t.Fatalf("fixture: members of %s: %v %v", tn.DisplayName, ms, err)
+		}
+		return accessIDs(ms...)
+	}
+	type want struct {
+		hidden          bool     // tenant(id) is null with NOT_FOUND
+		spaces, members []string // when visible
+	}
+	managed := want{spaces: accessIDs(a.ManagedSpace.ID), members: members(a.Managed)}
+	sibling := want{spaces: accessIDs(a.SiblingSpace.ID), members: members(a.Sibling)}
+	standalone := want{spaces: accessIDs(a.StandaloneSpace.ID), members: members(a.Standalone)}
+	accountOnly := want{spaces: []string{}, members: []string{}}
+	hidden := want{hidden: true}
+	cases := []struct {
+		name   string
+		user   *ent.User
+		tenant *ent.Tenant
+		want   want
+	}{
+		{"partner admin, member of Managed", a.PartnerAdmin, a.Managed, managed},
+		{"partner admin, not a member of Sibling", a.PartnerAdmin, a.Sibling, accountOnly},
+		{"Sibling's admin in Sibling", a.SiblingAdmin, a.Sibling, sibling},
+		{"Sibling's admin in sibling Managed", a.SiblingAdmin, a.Managed, hidden},
+		{"Managed's viewer in Managed", a.ManagedViewer, a.Managed, managed},
+		{"Managed's viewer in sibling Sibling", a.ManagedViewer, a.Sibling, hidden},
+		{"Managed's viewer in its partner", a.ManagedViewer, a.Partner, hidden},
+		{"editor of Managed and Standalone, in Standalone", a.Both, a.Standalone, standalone},
+		{"editor of Managed and Standalone, in Managed", a.Both, a.Managed, managed},
+		{"Standalone's admin in Standalone", a.StandaloneAdmin, a.Standalone, standalone},
+		{"Standalone's admin in Managed", a.StandaloneAdmin, a.Managed, hidden},
+		{"partner editor in Partner", a.PartnerEditor, a.Partner, want{spaces: []string{}, members: members(a.Partner)}},
+		{"partner editor in Managed", a.PartnerEditor, a.Managed, hidden},
+		{"partner viewer in Sibling", a.PartnerViewer, a.Sibling, hidden},
+		{"other partner's admin in Partner", a.OtherPartnerAdmin, a.Partner, hidden},
+		{"other partner's admin in Managed", a.OtherPartnerAdmin, a.Managed, hidden},
+		{"other partner's admin in Sibling", a.OtherPartnerAdmin, a.Sibling, hidden},
+		{"staff in Managed", a.Staff, a.Managed, accountOnly},
+		{"staff in Sibling", a.Staff, a.Sibling, accountOnly},
+		{"staff in Standalone", a.Staff, a.Standalone, accountOnly},
+		{"staff in Partner", a.Staff, a.Partner, accountOnly},
+		{"stranger in Standalone", a.Stranger, a.Standalone, hidden},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			res := a.API.Do(a.Token(c.user), accessWorkspaceQuery, map[string]any{"id": testkit.ID(c.tenant.ID)})
+			if c.want.hidden {
+				accessNotFound(t, res, "tenant")
+				return
+			}
+			var got struct {
+				Tenant *struct {
+					ID      string
+					Spaces  accessConn
+					Members accessConn
+				}
+			}
+			res.Decode(t, &got)
+			if got.Tenant == nil || got.Tenant.ID != testkit.ID(c.tenant.ID) {
+				t.Fatalf("tenant = %s", res.Raw)
+			}
+			if s := got.Tenant.Spaces; s.TotalCount != len(c.want.spaces) || !slices.Equal(s.ids(), c.want.spaces) {
+				t.Errorf("spaces: totalCount %d %v, want %v", s.TotalCount, s.ids(), c.want.spaces)
+			}
+			if m := got.Tenant.Members; m.TotalCount != len(c.want.members) || !slices.Equal(m.ids(), c.want.members) {
+				t.Errorf("members: totalCount %d %v, want %v", m.TotalCount, m.ids(), c.want.members)
+			}
+		})
+	}
+}
+
+type accessAccount struct {
+	ID            string
+	DisplayName   string
+	Country       string
+	Currency      string
+	BillingType   string
+	IsPartner     bool
+	ViewerRole    *string
+	CreatedAt     string
+	CreatedBy     *struct{ Email string }
+	BillingEntity struct{ Code string }
+	TenantPlan    *struct{ Code string }
+	SupportPlan   *struct{ Code string }
+	Spaces        struct{ TotalCount int }
+	Members       struct{ TotalCount int }
+}
+
+const accessAccountQuery = `query($id: ID!) {
+  tenant(id: $id) {
+    id displayName country currency billingType isPartner viewerRole createdAt
+    createdBy { email }
+    billingEntity { code }
+    tenantPlan { code }
+    supportPlan { code }
+    spaces { totalCount }
+    members { totalCount }
+  }
+}`
+
+// TestAccessPartnerAdminSeesManagedAccountData (rule 2): the partner's admin
+// reads every account field of a managed tenant it is not a member of, and
+// none of its workspace. The twins: the other partner's admin, a sibling's
+// member and the partner's editor get NOT_FOUND for the same query.
+func TestAccessPartnerAdminSeesManagedAccountData(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	be, err := a.Client.BillingEntity.Get(accessSys(), a.Partner.BillingEntityID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := a.API.Do(a.Token(a.PartnerAdmin), accessAccountQuery, map[string]any{"id": testkit.ID(a.Sibling.ID)})
+	var got struct{ Tenant *accessAccount }
+	res.Decode(t, &got)
+	tn := got.Tenant
+	if tn == nil {
+		t.Fatalf("tenant is null: %s", res.Raw)
+	}
+	if tn.DisplayName != "Sibling Two" || tn.Country != "SE" || tn.Currency != "EUR" ||
+		tn.BillingType != "PARTNER_INVOICE" || tn.IsPartner || tn.BillingEntity.Code != be.Code ||
+		tn.CreatedAt != "2026-11-16T00:00:00.000Z" {
+		t.Errorf("account data: %+v", tn)
+	}
+	if tn.TenantPlan == nil || tn.TenantPlan.Code != "t-pro" || tn.SupportPlan == nil || tn.SupportPlan.Code != "s-prem" {
+		t.Errorf("plans: %+v / %+v, want t-pro / s-prem", tn.TenantPlan, tn.SupportPlan)
+	}
+	if tn.CreatedBy == nil || tn.CreatedBy.Email != a.PartnerAdmin.Email {
+		t.Errorf("createdBy = %+v, want %s", tn.CreatedBy, a.PartnerAdmin.Email)
+	}
+	if tn.ViewerRole != nil {
+		t.Errorf("viewerRole = %s, want null (not a member)", *tn.ViewerRole)
+	}
+	if tn.Spaces.TotalCount != 0 || tn.Members.TotalCount != 0 {
+		t.Errorf("workspace of Sibling leaks to the partner admin: spaces %d, members %d",
+			tn.Spaces.TotalCount, tn.Members.TotalCount)
+	}
+
+	for _, u := range []*ent.User{a.OtherPartnerAdmin, a.ManagedViewer, a.PartnerEditor, a.PartnerViewer, a.Stranger} {
+		t.Run("twin "+u.Email, func(t *testing.T) {
+			res := a.API.Do(a.Token(u), accessAccountQuery, map[string]any{"id": testkit.ID(a.Sibling.ID)})
+			accessNotFound(t, res, "tenant")
+		})
+	}
+}
+
+// TestAccessStaffReadAccountDataOnly (rule 4): staff read every tenant's
+// account data, with empty workspace connections and NOT_FOUND for the
+// workspace objects themselves.
+func TestAccessStaffReadAccountDataOnly(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	token := a.Token(a.Staff)
+	for _, tn := range []*ent.Tenant{a.Partner, a.Managed, a.Sibling, a.OtherPartner, a.Standalone} {
+		res := a.API.Do(token, accessAccountQuery, map[string]any{"id": testkit.ID(tn.ID)})
+		var got struct{ Tenant *accessAccount }
+		res.Decode(t, &got)
+		g := got.Tenant
+		if g == nil || g.DisplayName != tn.DisplayName || g.Country != tn.Country || g.Currency != tn.Currency {
+			t.Errorf("staff, %s: %s", tn.DisplayName, res.Raw)
+			continue
+		}
+		if g.Spaces.TotalCount != 0 || g.Members.TotalCount != 0 || g.ViewerRole != nil {
+			t.Errorf("staff, %s: workspace spaces %d members %d role %v", tn.DisplayName,
+				g.Spaces.TotalCount, g.Members.TotalCount, g.ViewerRole)
+		}
+	}
+	objects := map[string]int{
+		"Managed space":        a.ManagedSpace.ID,
+		"Managed device":       a.ManagedDevice.ID,
+		"Managed installation": a.ManagedInstallation.ID,
+		"Standalone space":     a.StandaloneSpace.ID,
+		"Sibling space":        a.SiblingSpace.ID,
+		"Managed membership":   a.membershipOf(t, a.Managed, a.PartnerAdmin).ID,
+	}
+	for name, id := range objects {
+		res := a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
+		t.Run("node "+name, func(t *testing.T) { accessNotFound(t, res, "node") })
+	}
+}
+
+type accessNodeProbe struct {
+	name string
+	id   int
+	// who sees it
+	visible []*ent.User
+}
+
+// TestAccessNodeOfWorkspaceObjects (rules 1 and 5): node(id) of a space,
+// device, installation or membership answers the object to the members of its
+// tenant and null with one NOT_FOUND error to everyone else.
+func TestAccessNodeOfWorkspaceObjects(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	everyone := []*ent.User{a.PartnerAdmin, a.PartnerEditor, a.PartnerViewer, a.ManagedViewer, a.SiblingAdmin,
+		a.OtherPartnerAdmin, a.StandaloneAdmin, a.Both, a.Staff, a.Stranger}
+	ofManaged := []*ent.User{a.PartnerAdmin, a.ManagedViewer, a.Both}
+	ofSibling := []*ent.User{a.SiblingAdmin}
+	ofStandalone := []*ent.User{a.StandaloneAdmin, a.Both}
+	probes := []accessNodeProbe{
+		{"Managed space", a.ManagedSpace.ID, ofManaged},
+		{"Managed device", a.ManagedDevice.ID, ofManaged},
+		{"Managed installation", a.ManagedInstallation.ID, ofManaged},
+		{"Managed membership", a.membershipOf(t, a.Managed, a.ManagedViewer).ID, ofManaged},
+		{"Sibling space", a.SiblingSpace.ID, ofSibling},
+		{"Sibling device", a.SiblingDevice.ID, ofSibling},
+		{"Sibling installation", a.SiblingInstallation.ID, ofSibling},
+		{"Sibling membership", a.membershipOf(t, a.Sibling, a.SiblingAdmin).ID, ofSibling},
+		{"Standalone space", a.StandaloneSpace.ID, ofStandalone},
+		{"Standalone installation", a.StandaloneInstallation.ID, ofStandalone},
+		{"Partner membership", a.membershipOf(t, a.Partner, a.PartnerViewer).ID,
+			[]*ent.User{a.PartnerAdmin, a.PartnerEditor, a.PartnerViewer}},
+	}
+	const q = `query($id: ID!) { node(id: $id) { __typename id } }`
+	for _, p := range probes {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			for _, u := range everyone {
+				res := a.API.Do(a.Token(u), q, map[string]any{"id": testkit.ID(p.id)})
+				if !slices.Contains(p.visible, u) {
+					if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || !res.DataIsNull("node") {
+						t.Errorf("%s: want null and NOT_FOUND, got %s", u.Email, res.Raw)
+					}
+					continue
+				}
+				var got struct{ Node *struct{ ID string } }
+				if len(res.Errors) > 0 {
+					t.Errorf("%s: %s", u.Email, res.Raw)
+					continue
+				}
+				res.Decode(t, &got)
+				if got.Node == nil || got.Node.ID != testkit.ID(p.id) {
+					t.Errorf("%s: node = %s", u.Email, res.Raw)
+				}
+			}
+		})
+	}
+}
+
+// TestAccessHiddenLooksLikeMissing (rule 5): node(id) and tenant(id) of a
+// hidden object answer exactly what a deleted id, a never-used id and a
+// garbage id answer: null and one NOT_FOUND error with the same message.
+func TestAccessHiddenLooksLikeMissing(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	deletedSpace := a.Space(a.Managed, "Deleted")
+	if err := a.Client.Space.DeleteOne(deletedSpace).Exec(accessSys()); err != nil {
+		t.Fatal(err)
+	}
+	deletedTenant := a.Tenant(testkit.TenantSpec{Name: "Deleted tenant"})
+	if err := a.Client.Tenant.DeleteOne(deletedTenant).Exec(accessSys()); err != nil {
+		t.Fatal(err)
+	}
+	const nodeQ = `query($id: ID!) { node(id: $id) { id } }`
+	const tenantQ = `query($id: ID!) { tenant(id: $id) { id displayName } }`
+	neverSpace, neverTenant := a.ManagedSpace.ID+100000, a.Managed.ID+100000
+	cases := []struct {
+		name, field, query string
+		user               *ent.User
+		hidden             int       // exists, hidden from user
+		owner              *ent.User // who does see it
+		deleted, never     int       // do not exist
+	}{
+		{"node of Managed's space by Sibling's admin", "node", nodeQ,
+			a.SiblingAdmin, a.ManagedSpace.ID, a.ManagedViewer, deletedSpace.ID, neverSpace},
+		{"node of Sibling's space by the partner admin", "node", nodeQ,
+			a.PartnerAdmin, a.SiblingSpace.ID, a.SiblingAdmin, deletedSpace.ID, neverSpace},
+		{"node of Managed's space by staff", "node", nodeQ,
+			a.Staff, a.ManagedSpace.ID, a.Both, deletedSpace.ID, neverSpace},
+		{"node of Managed by the other partner's admin", "node", nodeQ,
+			a.OtherPartnerAdmin, a.Managed.ID, a.PartnerAdmin, deletedTenant.ID, neverTenant},
+		{"tenant Managed by the other partner's admin", "tenant", tenantQ,
+			a.OtherPartnerAdmin, a.Managed.ID, a.PartnerAdmin, deletedTenant.ID, neverTenant},
+		{"tenant Sibling by Managed's viewer", "tenant", tenantQ,
+			a.ManagedViewer, a.Sibling.ID, a.PartnerAdmin, deletedTenant.ID, neverTenant},
+		{"tenant Managed by the partner's editor", "tenant", tenantQ,
+			a.PartnerEditor, a.Managed.ID, a.ManagedViewer, deletedTenant.ID, neverTenant},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ask := func(u *ent.User, id string) *testkit.Response {
+				return a.API.Do(a.Token(u), c.query, map[string]any{"id": id})
+			}
+			hidden := ask(c.user, testkit.ID(c.hidden))
+			msg := accessNotFound(t, hidden, c.field)
+			for what, id := range map[string]string{
+				"deleted":    testkit.ID(c.deleted),
+				"never used": testkit.ID(c.never),
+				"garbage":    "abc",
+				"empty":      "",
+				"bad base64": "!!!",
+				// an id of another type, which the user may not see either
+				"other type": testkit.ID(a.StandaloneInstallation.ID),
+				// the integer of the hidden object under another table's name
+				"spoofed table": base64.RawURLEncoding.EncodeToString([]byte("users:" + strconv.Itoa(c.hidden))),
+				// the raw integer, without the global id encoding
+				"raw integer": strconv.Itoa(c.hidden),
+			} {
+				res := ask(c.user, id)
+				if got := accessNotFound(t, res, c.field); got != msg {
+					t.Errorf("%s id %q: message %q, hidden object's %q", what, id, got, msg)
+				}
+				if !reflect.DeepEqual(accessShape(res), accessShape(hidden)) {
+					t.Errorf("%s id: error shape %v differs from the hidden object's %v", what, accessShape(res), accessShape(hidden))
+				}
+			}
+			// The twin: the object is there for someone who may see it.
+			res := ask(c.owner, testkit.ID(c.hidden))
+			if len(res.Errors) != 0 || res.DataIsNull(c.field) {
+				t.Errorf("%s does not see it either: %s", c.owner.Email, res.Raw)
+			}
+		})
+	}
+}
+
+// accessShape is what an error shows besides its message: code, path and
+// the extension keys.
+func accessShape(res *testkit.Response) []string {
+	var out []string
+	for _, e := range res.Errors {
+		keys := make([]string, 0, len(e.Extensions))
+		for k := range e.Extensions {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		out = append(out, fmt.Sprintf("%s %v %v", e.Code(), e.Path, keys))
+	}
+	return out
+}
+
+// TestAccessNodesMixesVisibleAndHidden (rule 5): nodes(ids) answers each id
+// on its own: the visible object, and null with a NOT_FOUND error at its
+// index for a hidden or garbage id.
+func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	const q = `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`
+	cases := []struct {
+		name            string
+		user            *ent.User
+		visible, hidden int
+	}{
+		{"partner admin: own space, sibling's space", a.PartnerAdmin, a.ManagedSpace.ID, a.SiblingSpace.ID},
+		{"sibling admin: own space, Managed's space", a.SiblingAdmin, a.SiblingSpace.ID, a.ManagedSpace.ID},
+		{"staff: a tenant, a space", a.Staff, a.Managed.ID, a.ManagedSpace.ID},
+		{"other partner admin: own tenant, Partner", a.OtherPartnerAdmin, a.OtherPartner.ID, a.Partner.ID},
+		{"managed viewer: own device, Standalone's device", a.ManagedViewer, a.ManagedDevice.ID, a.StandaloneDevice.ID},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			never := c.hidden + 100000 // well-formed, of the same type, no such row
+			res := a.API.Do(a.Token(c.user), q, map[string]any{
+				"ids": []string{testkit.ID(c.visible), testkit.ID(c.hidden), "abc", testkit.ID(never)},
+			})
+			var got struct {
+				Nodes []*struct{ ID string }
+			}
+			if err := json.Unmarshal(res.Data, &got); err != nil {
+				t.Fatalf("data: %v in %s", err, res.Raw)
+			}
+			if len(got.Nodes) != 4 || got.Nodes[0] == nil || got.Nodes[0].ID != testkit.ID(c.visible) ||
+				got.Nodes[1] != nil || got.Nodes[2] != nil || got.Nodes[3] != nil {
+				t.Fatalf("nodes = %s, want [visible, null, null, null]", res.Raw)
+			}
+			if len(res.Errors) != 3 {
+				t.Fatalf("want 3 errors, got %s", res.Raw)
+			}
+			byPath := map[string]testkit.Error{}
+			for _, e := range res.Errors {
+				byPath[fmt.Sprint(e.Path)] = e
+				if e.Code() != "NOT_FOUND" {
+					t.Errorf("error %+v: code %q, want NOT_FOUND", e, e.Code())
+				}
+			}
+			hidden, okH := byPath["[nodes 1]"]
+			garbage, okG := byPath["[nodes 2]"]
+			missing, okM := byPath["[nodes 3]"]
+			if !okH || !okG || !okM {
+				t.Fatalf("error paths %v, want [nodes 1], [nodes 2] and [nodes 3]", res.Raw)
+			}
+			// The hidden id must read as the missing one. (Their messages
+			// may only differ by echoing the id asked for.)
+			norm := func(e testkit.Error, id int) string {
+				return strings.ReplaceAll(e.Message, strconv.Itoa(id), "<id>")
+			}
+			if norm(hidden, c.hidden) != norm(missing, never) {
+				t.Errorf("hidden id's message %q tells it from a missing id's %q", hidden.Message, missing.Message)
+			}
+			t.Run("one message for every id that answers NOT_FOUND", func(t *testing.T) {
+				single := a.API.Do(a.Token(c.user), `query($id: ID!) { node(id: $id) { id } }`,
+					map[string]any{"id": testkit.ID(c.hidden)})
+				want := accessNotFound(t, single, "node")
+				if hidden.Message != want || garbage.Message != want || missing.Message != want {
+					t.Errorf("nodes() answers a hidden id with %q, a missing one with %q "+
+						"and a garbage one with %q, while node(id) answers %q",
+						hidden.Message, missing.Message, garbage.Message, want)
+				}
+			})
+			// The twin: the hidden node is there, alone, for staff or its members.
+			var owner *ent.User
+			switch c.hidden {
+			case a.SiblingSpace.ID:
+				owner = a.SiblingAdmin
+			case a.ManagedSpace.ID:
+				owner = a.PartnerAdmin
+			case a.Partner.ID:
+				owner = a.PartnerViewer
+			case a.StandaloneDevice.ID:
+				owner = a.StandaloneAdmin
+			default:
+				t.Fatalf("no owner known for %d", c.hidden)
+			}
+			var twin struct{ Nodes []*struct{ ID string } }
+			a.API.Do(a.Token(owner), q, map[string]any{"ids": []string{testkit.ID(c.hidden)}}).Decode(t, &twin)
+			if len(twin.Nodes) != 1 || twin.Nodes[0] == nil || twin.Nodes[0].ID != testkit.ID(c.hidden) {
+				t.Errorf("owner %s: nodes = %+v", owner.Email, twin.Nodes)
+			}
+		})
+	}
+}
+
+// TestAccessWorkspaceHiddenOnEveryPath (rules 1 and 6): whichever way the
+// partner's admin reaches a managed tenant (tenant, node, nodes, the
+// partner's managedTenants, the invoice lines), its workspace connections
+// are filtered the same way: empty for Sibling, full for Managed where it is
+// a member. Staff get the same paths with empty workspace.
+func TestAccessWorkspaceHiddenOnEveryPath(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	const frag = `fragment W on Tenant { id spaces { totalCount edges { node { id } } } members { totalCount } }`
+	type ws struct {
+		ID      string
+		Spaces  accessConn
+		Members struct{ TotalCount int }
+	}
+	paths := []struct {
+		name, query string
+		vars        map[string]any
+		tenants     func(raw json.RawMessage) ([]ws, error)
+	}{
+		{"tenant(id)", `query($m: ID!, $s: ID!) { m: tenant(id: $m) { ...W } s: tenant(id: $s) { ...W } }`,
+			map[string]any{"m": testkit.ID(a.Managed.ID), "s": testkit.ID(a.Sibling.ID)},
+			func(raw json.RawMessage) ([]ws, error) {
+				var d struct{ M, S ws }
+				err := json.Unmarshal(raw, &d)
+				return []ws{d.M, d.S}, err
+			}},
+		{"node(id)", `query($m: ID!, $s: ID!) { m: node(id: $m) { ...W } s: node(id: $s) { ...W } }`,
+			map[string]any{"m": testkit.ID(a.Managed.ID), "s": testkit.ID(a.Sibling.ID)},
+			func(raw json.RawMessage) ([]ws, error) {
+				var d struct{ M, S ws }
+				err := json.Unmarshal(raw, &d)
+				return []ws{d.M, d.S}, err
+			}},
+		{"nodes(ids)", `query($ids: [ID!]!) { nodes(ids: $ids) { ...W } }`,
+			map[string]any{"ids": []string{testkit.ID(a.Managed.ID), testkit.ID(a.Sibling.ID)}},
+			func(raw json.RawMessage) ([]ws, error) {
+				var d struct{ Nodes []ws }
+				err := json.Unmarshal(raw, &d)
+				return d.Nodes, err
+			}},
+		{"managedTenants", `query($p: ID!) { tenant(id: $p) { managedTenants { edges { node { ...W } } } } }`,
+			map[string]any{"p": testkit.ID(a.Partner.ID)},
+			func(raw json.RawMessage) ([]ws, error) {
+				var d struct {
+					Tenant struct {
+						ManagedTenants struct{ Edges []struct{ Node ws } }
+					}
+				}
+				err := json.Unmarshal(raw, &d)
+				var out []ws
+				for _, e := range d.Tenant.ManagedTenants.Edges {
+					out = append(out, e.Node)
+				}
+				return out, err
+			}},
+		{"partnerInvoice lines", `query($p: ID!) { partnerInvoice(partnerId: $p, period: "2026-12") { lines { tenant { ...W } } } }`,
+			map[string]any{"p": testkit.ID(a.Partner.ID)},
+			func(raw json.RawMessage) ([]ws, error) {
+				var d struct {
+					PartnerInvoice struct{ Lines []struct{ Tenant ws } }
+				}
+				err := json.Unmarshal(raw, &d)
+				var out []ws
+				for _, l := range d.PartnerInvoice.Lines {
+					out = append(out, l.Tenant)
+				}
+				return out, err
+			}},
+	}
+	managedMembers, err := a.Client.Membership.Query().Where(membership.TenantID(a.Managed.ID)).Count(accessSys())
+	if err != nil || managedMembers != 3 {
+		t.Fatalf("fixture: %d members of Managed, %v", managedMembers, err)
+	}
+	for _, u := range []*ent.User{a.PartnerAdmin, a.Staff} {
+		for _, p := range paths {
+			t.Run(u.Email+" "+p.name, func(t *testing.T) {
+				t.Parallel()
+				res := a.API.Do(a.Token(u), p.query+" "+frag, p.vars)
+				if len(res.Errors) > 0 {
+					t.Fatalf("errors: %s", res.Raw)
+				}
+				tenants, err := p.tenants(res.Data)
+				if err != nil {
+					t.Fatalf("decode: %v in %s", err, res.Raw)
+				}
+				seen := map[string]bool{}
+				for _, tn := range tenants {
+					seen[tn.ID] = true
+					wantSpaces, wantMembers := []string{}, 0
+					if tn.ID == testkit.ID(a.Managed.ID) && u == a.PartnerAdmin {
+						wantSpaces, wantMembers = accessIDs(a.ManagedSpace.ID), managedMembers
+					}
+					if tn.Spaces.TotalCount != len(wantSpaces) || !slices.Equal(tn.Spaces.ids(), wantSpaces) ||
+						tn.Members.TotalCount != wantMembers {
+						t.Errorf("tenant %s: spaces %d %v, members %d; want %v, %d", tn.ID,
+							tn.Spaces.TotalCount, tn.Spaces.ids(), tn.Members.TotalCount, wantSpaces, wantMembers)
+					}
+				}
+				if !seen[testkit.ID(a.Managed.ID)] || !seen[testkit.ID(a.Sibling.ID)] || len(seen) != 2 {
+					t.Errorf("tenants reached: %v, want Managed and Sibling", seen)
+				}
+			})
+		}
+	}
+}
+
+// TestAccessNodesWithOneHiddenID (rule 5): nodes(ids) with a single hidden
+// id answers [null] and one NOT_FOUND error at ["nodes",0], like any other
+// list: the hidden id must not null the whole response (and with it the
+// other root fields of the request).
+func TestAccessNodesWithOneHiddenID(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	const q = `query($ids: [ID!]!) { viewer { user { email } } nodes(ids: $ids) { id } }`
+	token := a.Token(a.SiblingAdmin)
+
+	// The twin first: one visible id is [obj].
+	var ok struct {
+		Viewer struct{ User struct{ Email string } }
+		Nodes  []*struct{ ID string }
+	}
+	a.API.Do(token, q, map[string]any{"ids": []string{testkit.ID(a.SiblingSpace.ID)}}).Decode(t, &ok)
+	if len(ok.Nodes) != 1 || ok.Nodes[0] == nil || ok.Nodes[0].ID != testkit.ID(a.SiblingSpace.ID) {
+		t.Fatalf("visible id: nodes = %+v", ok.Nodes)
+	}
+
+	for what, id := range map[string]string{
+		"hidden":  testkit.ID(a.ManagedSpace.ID),
+		"garbage": "abc",
+	} {
+		t.Run(what, func(t *testing.T) {
+			res := a.API.Do(token, q, map[string]any{"ids": []string{id}})
+			if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" {
+				t.Fatalf("want one NOT_FOUND error, got %s", res.Raw)
+			}
+			var got struct {
+				Viewer *struct{ User struct{ Email string } }
+				Nodes  []*struct{ ID string }
+			}
+			_ = json.Unmarshal(res.Data, &got)
+			if got.Viewer == nil || len(got.Nodes) != 1 || got.Nodes[0] != nil ||
+				!reflect.DeepEqual(res.Errors[0].Path, []any{"nodes", float64(0)}) {
+				t.Errorf("nodes(ids: [one %s id]) must answer [null] with the error at "+
+					"[nodes 0] and keep viewer; got %s", what, res.Raw)
+			}
+		})
+	}
+}
+
+// TestAccessReferenceToHiddenIsNull (rule 5): a nullable reference field
+// pointing at an object the viewer may not see is null, without an error.
+func TestAccessReferenceToHiddenIsNull(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	const q = `query($id: ID!) { tenant(id: $id) { id partner { id displayName } } }`
+	type tenantPartner struct {
+		Tenant *struct {
+			ID      string
+			Partner *struct{ ID, DisplayName string }
+		}
+	}
+	cases := []struct {
+		name        string
+		user        *ent.User
+		tenant      *ent.Tenant
+		wantPartner bool
+	}{
+		{"member of Managed, not of Partner", a.ManagedViewer, a.Managed, false},
+		{"admin of Sibling, not of Partner", a.SiblingAdmin, a.Sibling, false},
+		{"editor of Managed, not of Partner", a.Both, a.Managed, false},
+		{"twin: the partner admin", a.PartnerAdmin, a.Managed, true},
+		{"twin: the partner admin, in Sibling", a.PartnerAdmin, a.Sibling, true},
+		{"twin: staff", a.Staff, a.Sibling, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			res := a.API.Do(a.Token(c.user), q, map[string]any{"id": testkit.ID(c.tenant.ID)})
+			if len(res.Errors) != 0 {
+				t.Fatalf("a reference to a hidden object must be null without error: %s", res.Raw)
+			}
+			var got tenantPartner
+			res.Decode(t, &got)
+			if got.Tenant == nil || got.Tenant.ID != testkit.ID(c.tenant.ID) {
+				t.Fatalf("tenant: %s", res.Raw)
+			}
+			switch {
+			case c.wantPartner && (got.Tenant.Partner == nil || got.Tenant.Partner.ID != testkit.ID(a.Partner.ID)):
+				t.Errorf("partner = %+v, want Partner", got.Tenant.Partner)
+			case !c.wantPartner && got.Tenant.Partner != nil:
+				t.Errorf("hidden partner leaked: %+v", got.Tenant.Partner)
+			}
+		})
+	}
+
+	// The same through the viewer's memberships, the console's first query.
+	var v struct {
+		Viewer struct {
+			Memberships []struct {
+				Tenant struct {
+					ID      string
+					Partner *struct{ ID string }
+				}
+			}
+		}
+	}
+	res := a.API.Do(a.Token(a.ManagedViewer), `{ viewer { memberships { tenant { id partner { id } } } } }`, nil)
+	res.Decode(t, &v)
+	if len(v.Viewer.Memberships) != 1 || v.Viewer.Memberships[0].Tenant.ID != testkit.ID(a.Managed.ID) ||
+		v.Viewer.Memberships[0].Tenant.Partner != nil {
+		t.Errorf("viewer memberships: %s", res.Raw)
+	}
+}
+
+const accessTreeQuery = `query($id: ID!) {
+  tenant(id: $id) {
+    managedTenants {
+      totalCount
+      edges { node {
+        id
+        spaces { totalCount edges { node { id
+          devices { totalCount edges { node { id installations { totalCount } } } }
+          installations { totalCount }
+        } } }
+        members { totalCount }
+      } }
+    }
+  }
+}`
+
+type accessTree struct {
+	Tenant *struct {
+		ManagedTenants struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct {
+					ID     string
+					Spaces struct {
+						TotalCount int
+						Edges      []struct {
+							Node struct {
+								ID      string
+								Devices struct {
+									TotalCount int
+									Edges      []struct {
+										Node struct {
+											ID            string
+											Installations struct{ TotalCount int }
+										}
+									}
+								}
+								Installations struct{ TotalCount int }
+							}
+						}
+					}
+					Members struct{ TotalCount int }
+				}
+			}
+		}
+	}
+}
+
+// TestAccessPartnerTree (rules 1 and 2): the partner dashboard's one query
+// for the whole tree. The partner's admin gets both managed tenants, the
+// workspace of the one it is a member of, nothing of the other; staff get
+// the tenants and no workspace; the partner's editor gets no managed tenant;
+// the other partner's admin gets NOT_FOUND.
+func TestAccessPartnerTree(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	vars := map[string]any{"id": testkit.ID(a.Partner.ID)}
+	type counts struct{ spaces, members, devices, installations int }
+	cases := []struct {
+		name string
+		user *ent.User
+		want map[string]counts // by managed tenant id
+	}{
+		{"partner admin", a.PartnerAdmin, map[string]counts{
+			testkit.ID(a.Managed.ID): {1, 3, 1, 1},
+			testkit.ID(a.Sibling.ID): {0, 0, 0, 0},
+		}},
+		{"staff", a.Staff, map[string]counts{
+			testkit.ID(a.Managed.ID): {0, 0, 0, 0},
+			testkit.ID(a.Sibling.ID): {0, 0, 0, 0},
+		}},
+		{"partner editor", a.PartnerEditor, map[string]counts{}},
+		{"partner viewer", a.PartnerViewer, map[string]counts{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var got accessTree
+			a.API.Do(a.Token(c.user), accessTreeQuery, vars).Decode(t, &got)
+			if got.Tenant == nil {
+				t.Fatal("partner is null")
+			}
+			mt := got.Tenant.ManagedTenants
+			if mt.TotalCount != len(c.want) || len(mt.Edges) != len(c.want) {
+				t.Fatalf("managedTenants: totalCount %d, %d edges; want %d", mt.TotalCount, len(mt.Edges), len(c.want))
+			}
+			for _, e := range mt.Edges {
+				n := e.Node
+				w, ok := c.want[n.ID]
+				if !ok {
+					t.Errorf("unexpected managed tenant %s", n.ID)
+					continue
+				}
+				got := counts{spaces: n.Spaces.TotalCount, members: n.Members.TotalCount}
+				for _, s := range n.Spaces.Edges {
+					got.devices += s.Node.Devices.TotalCount
+					got.installations += s.Node.Installations.TotalCount
+					for _, d := range s.Node.Devices.Edges {
+						if d.Node.Installations.TotalCount != 1 {
+							t.Errorf("device %s: %d installations, want 1", d.Node.ID, d.Node.Installations.TotalCount)
+						}
+					}
+				}
+				if len(n.Spaces.Edges) != n.Spaces.TotalCount {
+					t.Errorf("%s: %d space edges, totalCount %d", n.ID, len(n.Spaces.Edges), n.Spaces.TotalCount)
+				}
+				if got != w {
+					t.Errorf("managed tenant %s: got %+v, want %+v", n.ID, got, w)
+				}
+			}
+		})
+	}
+	t.Run("twin: the other partner's admin", func(t *testing.T) {
+		t.Parallel()
+		accessNotFound(t, a.API.Do(a.Token(a.OtherPartnerAdmin), accessTreeQuery, vars), "tenant")
+	})
+	t.Run("twin: the sibling's admin", func(t *testing.T) {
+		t.Parallel()
+		accessNotFound(t, a.API.Do(a.Token(a.SiblingAdmin), accessTreeQuery, vars), "tenant")
+	})
+}
+
+// TestAccessPartnerNonAdminsSeeNoManagedTenant (rules 2 and 3): the partner's
+// editors and viewers gain nothing in its managed tenants.
+func TestAccessPartnerNonAdminsSeeNoManagedTenant(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	for _, u := range []*ent.User{a.PartnerEditor, a.PartnerViewer} {
+		t.Run(u.Email, func(t *testing.T) {
+			t.Parallel()
+			token := a.Token(u)
+			var got struct {
+				Tenant *struct {
+					ID             string
+					ViewerRole     string
+					ManagedTenants accessConn
+				}
+			}
+			a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id viewerRole managedTenants { totalCount edges { node { id } } } } }`,
+				map[string]any{"id": testkit.ID(a.Partner.ID)}).Decode(t, &got)
+			if got.Tenant == nil || got.Tenant.ViewerRole == "ADMIN" || got.Tenant.ViewerRole == "" {
+				t.Fatalf("partner tenant: %+v", got.Tenant)
+			}
+			if got.Tenant.ManagedTenants.TotalCount != 0 || len(got.Tenant.ManagedTenants.Edges) != 0 {
+				t.Errorf("managedTenants = %+v, want empty", got.Tenant.ManagedTenants)
+			}
+			for _, tn := range []*ent.Tenant{a.Managed, a.Sibling} {
+				vars := map[string]any{"id": testkit.ID(tn.ID)}
+				accessNotFound(t, a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id } }`, vars), "tenant")
+				accessNotFound(t, a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, vars), "node")
+			}
+			accessNotFound(t, a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`,
+				map[string]any{"id": testkit.ID(a.ManagedSpace.ID)}), "node")
+		})
+	}
+	// The twin: the partner's admin sees both.
+	var got struct {
+		Tenant struct{ ManagedTenants accessConn }
+	}
+	a.API.Do(a.Token(a.PartnerAdmin), `query($id: ID!) { tenant(id: $id) { managedTenants { totalCount edges { node { id } } } } }`,
+		map[string]any{"id": testkit.ID(a.Partner.ID)}).Decode(t, &got)
+	if mt := got.Tenant.ManagedTenants; mt.TotalCount != 2 || !slices.Equal(mt.ids(), accessIDs(a.Managed.ID, a.Sibling.ID)) {
+		t.Errorf("partner admin: managedTenants = %+v", mt)
+	}
+}
+
+// TestAccessOtherPartnerSeesNothingOfPartnersTree: every object of the
+// Partner's tree is NOT_FOUND to the other partner's admin, through every
+// entry point that takes an id; its own objects are there (the twin).
+func TestAccessOtherPartnerSeesNothingOfPartnersTree(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	token := a.Token(a.OtherPartnerAdmin)
+	ids := map[string]int{
+		"Partner": a.Partner.ID, "Managed": a.Managed.ID, "Sibling": a.Sibling.ID,
+		"Managed space": a.ManagedSpace.ID, "Managed device": a.ManagedDevice.ID,
+		"Managed installation": a.ManagedInstallation.ID, "Sibling space": a.SiblingSpace.ID,
+		"Partner membership": a.membershipOf(t, a.Partner, a.PartnerAdmin).ID,
+		"Managed membership": a.membershipOf(t, a.Managed, a.PartnerAdmin).ID,
+		"Partner's plan":     a.Catalog.Plans["t-pro"].ID,
+		"Partner admin user": a.PartnerAdmin.ID,
+	}
+	for name, id := range ids {
+		res := a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
+		t.Run("node "+name, func(t *testing.T) { accessNotFound(t, res, "node") })
+	}
+	for _, tn := range []*ent.Tenant{a.Partner, a.Managed, a.Sibling} {
+		vars := map[string]any{"id": testkit.ID(tn.ID)}
+		t.Run(tn.DisplayName, func(t *testing.T) {
+			accessNotFound(t, a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id } }`, vars), "tenant")
+			accessNotFound(t, a.API.Do(token, `query($id: ID!) { visibleSettings(tenantId: $id) }`, vars), "visibleSettings")
+		})
+	}
+	t.Run("partner's catalog and invoice", func(t *testing.T) {
+		vars := map[string]any{"id": testkit.ID(a.Partner.ID)}
+		accessNotFound(t, a.API.Do(token, `query($id: ID!) { planCatalog(partnerId: $id, kind: TENANT) { id } }`, vars), "planCatalog")
+		accessNotFound(t, a.API.Do(token, `query($id: ID!) { partnerInvoice(partnerId: $id, period: "2026-11") { total { amount } } }`, vars), "partnerInvoice")
+	})
+	t.Run("twin: its own tree", func(t *testing.T) {
+		own := map[string]int{"OtherPartner": a.OtherPartner.ID, "own plan": a.OtherCatalog.Plans["t-pro"].ID,
+			"own membership": a.membershipOf(t, a.OtherPartner, a.OtherPartnerAdmin).ID}
+		for name, id := range own {
+			var got struct{ Node *struct{ ID string } }
+			a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)}).Decode(t, &got)
+			if got.Node == nil || got.Node.ID != testkit.ID(id) {
+				t.Errorf("%s: node = %+v", name, got.Node)
+			}
+		}
+	})
+}
+
+// TestAccessSiblingsSeeNothingOfEachOther (rule 1): two tenants managed by
+// one partner share nothing: not the tenant, not its workspace, not the users.
+func TestAccessSiblingsSeeNothingOfEachOther(t *testing.T) {
+	t.Parallel()
+	a := accessSetup(t)
+	pairs := []struct {
+		user  *ent.User
+		other *ent.Tenant
+		objs  []int
+		own   []int
+	}{
+		{a.SiblingAdmin, a.Managed,
+			[]int{a.Managed.ID, a.ManagedSpace.ID, a.ManagedDevice.ID, a.ManagedInstallation.ID,
+				a.membershipOf(t, a.Managed, a.ManagedViewer).ID, a.ManagedViewer.ID},
+			[]int{a.Sibling.ID, a.SiblingSpace.ID, a.SiblingDevice.ID, a.SiblingInstallation.ID}},
+		{a.ManagedViewer, a.Sibling,
+			[]int{a.Sibling.ID, a.SiblingSpace.ID, a.SiblingDevice.ID, a.SiblingInstallation.ID,
+				a.membershipOf(t, a.Sibling, a.SiblingAdmin).ID, a.SiblingAdmin.ID},
+			[]int{a.Managed.ID, a.ManagedSpace.ID, a.ManagedDevice.ID, a.ManagedInstallation.ID}},
+	}
+	for _, p := range pairs {
+		t.Run(p.user.Email, func(t *testing.T) {
+			t.Parallel()
+			token := a.Token(p.user)
+			for _, id := range p.objs {
+				res := a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
+				if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || !res.DataIsNull("node") {
+					t.Errorf("sibling's object %s: %s", testkit.ID(id), res.Raw)
+				}
+			}
+			for _, id := range p.own {
+				var got struct{ Node *struct{ ID string } }
+				a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)}).Decode(t, &got)
+				if got.Node == nil {
+					t.Errorf("own object %s not found", testkit.ID(id))
+				}
+			}
+		})
+	}
+}

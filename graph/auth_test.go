@@ -1,0 +1,202 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/internal/auth"
+	"github.com/phystack/managed-tenants-api/internal/testkit"
+)
+
+// authPost sends a GraphQL request with an exact Authorization header
+// (omitted when header is "") and decodes the response.
+func authPost(t *testing.T, api *testkit.API, header, query string, vars map[string]any) *testkit.Response {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, api.URL+"/query", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if header != "" {
+		req.Header.Set("Authorization", header)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &testkit.Response{Status: res.StatusCode, Raw: raw}
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
+	}
+	return out
+}
+
+// authCounts counts every table a mutation could write, in the system context.
+func authCounts(t *testing.T, c *ent.Client) map[string]int {
+	t.Helper()
+	ctx := rule.SystemContext(context.Background())
+	out := map[string]int{}
+	for name, count := range map[string]func() (int, error){
+		"tenants":       func() (int, error) { return c.Tenant.Query().Count(ctx) },
+		"users":         func() (int, error) { return c.User.Query().Count(ctx) },
+		"memberships":   func() (int, error) { return c.Membership.Query().Count(ctx) },
+		"spaces":        func() (int, error) { return c.Space.Query().Count(ctx) },
+		"devices":       func() (int, error) { return c.Device.Query().Count(ctx) },
+		"installations": func() (int, error) { return c.Installation.Query().Count(ctx) },
+		"subscriptions": func() (int, error) { return c.Subscription.Query().Count(ctx) },
+		"audit_events":  func() (int, error) { return c.AuditEvent.Query().Count(ctx) },
+	} {
+		n, err := count()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = n
+	}
+	return out
+}
+
+func TestEveryRootFieldNeedsAValidToken(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	sys := rule.SystemContext(context.Background())
+
+	// A token of the partner's admin (who could do all of the below) that
+	// expired a second ago, and one that only expires later.
+	expired, err := auth.Issue(sys, w.Client, w.PartnerAdmin.ID, "test", time.Hour, time.Now().Add(-time.Hour-time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := w.Token(w.PartnerAdmin)
+
+	tenant, partner := testkit.ID(w.Managed.ID), testkit.ID(w.Partner.ID)
+	fields := []struct {
+		field, query string
+		vars         map[string]any
+	}{
+		{"viewer", `{ viewer { isStaff user { email } } }`, nil},
+		{"tenant", `query($id: ID!) { tenant(id: $id) { id displayName } }`, map[string]any{"id": tenant}},
+		{"node", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": tenant}},
+		{"nodes", `query($id: ID!) { nodes(ids: [$id]) { id } }`, map[string]any{"id": tenant}},
+		{"visibleSettings", `query($id: ID!) { visibleSettings(tenantId: $id) }`, map[string]any{"id": tenant}},
+		{"planCatalog", `query($id: ID!) { planCatalog(partnerId: $id, kind: TENANT) { id } }`, map[string]any{"id": partner}},
+		{"partnerInvoice", `query($id: ID!) { partnerInvoice(partnerId: $id, period: "2026-11") { period } }`, map[string]any{"id": partner}},
+		{"createManagedTenant", `mutation($id: ID!, $tp: ID!, $sp: ID!) {
+			createManagedTenant(input: {partnerId: $id, displayName: "Sneaky", country: "SE", tenantPlanId: $tp, supportPlanId: $sp}) {
+				managedTenant { id } userErrors { code } } }`,
+			map[string]any{"id": partner, "tp": testkit.ID(w.Catalog.Plans["t-pro"].ID), "sp": testkit.ID(w.Catalog.Plans["s-prem"].ID)}},
+		{"setTenantPartnerFlag", `mutation($id: ID!) { setTenantPartnerFlag(input: {tenantId: $id, isPartner: true}) { tenant { id } userErrors { code } } }`,
+			map[string]any{"id": testkit.ID(w.Standalone.ID)}},
+		{"inviteMember", `mutation($id: ID!) { inviteMember(input: {tenantId: $id, email: "sneaky@example.com", role: ADMIN}) { membership { id } userErrors { code } } }`,
+			map[string]any{"id": tenant}},
+		{"createSpace", `mutation($id: ID!) { createSpace(input: {tenantId: $id, name: "Sneaky"}) { space { id } userErrors { code } } }`,
+			map[string]any{"id": tenant}},
+		{"createDevice", `mutation($id: ID!) { createDevice(input: {spaceId: $id, name: "Sneaky", serialNumber: "SNEAKY-1"}) { device { id } userErrors { code } } }`,
+			map[string]any{"id": testkit.ID(w.ManagedSpace.ID)}},
+		{"createInstallation", `mutation($id: ID!) { createInstallation(input: {spaceId: $id, name: "Sneaky", app: "x"}) { installation { id } userErrors { code } } }`,
+			map[string]any{"id": testkit.ID(w.ManagedSpace.ID)}},
+	}
+	headers := []struct{ name, header string }{
+		{"missing", ""},
+		{"empty bearer", "Bearer "},
+		{"unknown", "Bearer phy_" + strings.Repeat("A", 43)},
+		{"unknown without prefix", "Bearer 0123456789abcdef"},
+		{"malformed: no scheme", valid},
+		{"malformed: basic", "Basic " + valid},
+		{"malformed: token scheme", "Token " + valid},
+		{"malformed: glued", "Bearer" + valid},
+		{"malformed: garbage", "Bearer phy_!!%%**~~"},
+		{"malformed: non-ASCII", "Bearer phy_\u00e9\u00e9\u00e9"},
+		{"malformed: too long", "Bearer phy_" + strings.Repeat("A", 5000)},
+		{"expired", "Bearer " + expired},
+	}
+
+	before := authCounts(t, w.Client)
+	for _, f := range fields {
+		for _, h := range headers {
+			t.Run(f.field+"/"+h.name, func(t *testing.T) {
+				res := authPost(t, api, h.header, f.query, f.vars)
+				if res.Status != http.StatusOK {
+					t.Errorf("HTTP %d, want 200", res.Status)
+				}
+				if len(res.Errors) != 1 || res.Errors[0].Code() != "UNAUTHENTICATED" {
+					t.Fatalf("want one UNAUTHENTICATED error, got %s", res.Raw)
+				}
+				if !res.DataIsNull(f.field) {
+					t.Fatalf("data = %s, want %s null", res.Data, f.field)
+				}
+				if strings.Contains(string(res.Raw), "Sneaky") || strings.Contains(string(res.Raw), w.Managed.DisplayName) {
+					t.Fatalf("response leaks data: %s", res.Raw)
+				}
+			})
+		}
+	}
+	if after := authCounts(t, w.Client); !maps.Equal(before, after) {
+		t.Fatalf("unauthenticated requests wrote rows: %v -> %v", before, after)
+	}
+
+	// Control: the same requests with the valid token are not refused as
+	// unauthenticated (the token itself is what the test varies).
+	for _, f := range fields {
+		res := authPost(t, api, "Bearer "+valid, f.query, f.vars)
+		for _, e := range res.Errors {
+			if e.Code() == "UNAUTHENTICATED" {
+				t.Errorf("%s with a valid token: %s", f.field, res.Raw)
+			}
+		}
+	}
+}
+
+// TestExpiredTokenStopsWorkingAtExpiry: a token works until its expiry
+// instant (the server's clock) and is UNAUTHENTICATED from then on.
+func TestExpiredTokenStopsWorkingAtExpiry(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	sys := rule.SystemContext(context.Background())
+	issued := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	tok, err := auth.Issue(sys, w.Client, w.PartnerAdmin.ID, "test", time.Hour, issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		now  time.Time
+		code string
+	}{
+		{issued.Add(59 * time.Minute), ""},
+		{issued.Add(time.Hour), "UNAUTHENTICATED"},
+		{issued.Add(2 * time.Hour), "UNAUTHENTICATED"},
+	} {
+		now := tc.now
+		api := testkit.NewAPI(t, w.Store, func() time.Time { return now })
+		res := api.Do(tok, `{ viewer { user { email } } }`, nil)
+		if tc.code == "" {
+			var got struct {
+				Viewer struct{ User struct{ Email string } }
+			}
+			res.Decode(t, &got)
+			if got.Viewer.User.Email != w.PartnerAdmin.Email {
+				t.Fatalf("at %v: viewer = %+v", now, got)
+			}
+			continue
+		}
+		res.RequireCode(t, tc.code)
+	}
+}

@@ -1,0 +1,482 @@
+package graph_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"entgo.io/ent/privacy"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/graph"
+	"github.com/phystack/managed-tenants-api/internal/apperr"
+	"github.com/phystack/managed-tenants-api/internal/requestid"
+	"github.com/phystack/managed-tenants-api/internal/testkit"
+)
+
+// errLeaks are texts that must never reach a caller: SQL, driver and
+// database names, stack traces.
+var errLeaks = []string{"sql", "SQL", "database", "driver", "sqlite", "pq:", "goroutine", ".go:"}
+
+// errRequireNoLeak fails if body holds any of errLeaks or of extra.
+func errRequireNoLeak(t *testing.T, body []byte, extra ...string) {
+	t.Helper()
+	for _, s := range append(errLeaks, extra...) {
+		if bytes.Contains(body, []byte(s)) {
+			t.Fatalf("response leaks %q: %s", s, body)
+		}
+	}
+}
+
+// errPost posts a GraphQL request and returns the decoded response and the
+// response headers.
+func errPost(t *testing.T, api *testkit.API, token, query string, vars map[string]any) (*testkit.Response, http.Header) {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, api.URL+"/query", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("Content-Type = %q, want application/json (%d: %s)", ct, res.StatusCode, raw)
+	}
+	out := &testkit.Response{Status: res.StatusCode, Raw: raw}
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
+	}
+	return out, res.Header
+}
+
+// errRequireRequestIDs checks every error carries the response's request id.
+func errRequireRequestIDs(t *testing.T, res *testkit.Response, h http.Header) string {
+	t.Helper()
+	id := h.Get("X-Request-Id")
+	if id == "" {
+		t.Fatalf("no X-Request-Id header")
+	}
+	if len(res.Errors) == 0 {
+		t.Fatalf("no errors in %s", res.Raw)
+	}
+	for _, e := range res.Errors {
+		if got, _ := e.Extensions["requestId"].(string); got != id {
+			t.Fatalf("error %q has requestId %q, header says %q", e.Message, got, id)
+		}
+	}
+	return id
+}
+
+// errLogLines returns the server's log records, waiting briefly for one
+// that satisfies ok.
+func errLogLines(t *testing.T, api *testkit.API, ok func(map[string]any) bool) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		var recs []map[string]any
+		sc := bufio.NewScanner(bytes.NewReader(append([]byte(nil), api.Log.Bytes()...)))
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		found := false
+		for sc.Scan() {
+			var rec map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+				continue
+			}
+			recs = append(recs, rec)
+			found = found || ok(rec)
+		}
+		if found || time.Now().After(deadline) {
+			return recs
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func errFindErrorLog(t *testing.T, api *testkit.API, id string) map[string]any {
+	t.Helper()
+	isIt := func(rec map[string]any) bool { return rec["level"] == "ERROR" && rec["request_id"] == id }
+	for _, rec := range errLogLines(t, api, isIt) {
+		if isIt(rec) {
+			return rec
+		}
+	}
+	t.Fatalf("no ERROR log record with request_id %s in:\n%s", id, api.Log.String())
+	return nil
+}
+
+// TestInternalErrorWhenTheDatabaseIsGone: the token was minted, then the
+// database went away; the request fails as INTERNAL, says nothing about why,
+// and is logged under its request id.
+func TestInternalErrorWhenTheDatabaseIsGone(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	token := w.Token(w.PartnerAdmin)
+	if err := w.Store.DB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`{ viewer { user { email } } }`,
+		fmt.Sprintf(`{ partnerInvoice(partnerId: %q, period: "2026-11") { period } }`, testkit.ID(w.Partner.ID)),
+	} {
+		res, h := errPost(t, api, token, q, nil)
+		if res.Status != http.StatusOK && res.Status < 500 {
+			t.Fatalf("HTTP %d, want 200 with a GraphQL error or a 5xx", res.Status)
+		}
+		if len(res.Errors) != 1 || res.Errors[0].Code() != "INTERNAL" || res.Errors[0].Message != "internal error" {
+			t.Fatalf("want one INTERNAL \"internal error\", got %s", res.Raw)
+		}
+		if len(res.Data) != 0 && string(res.Data) != "null" {
+			t.Fatalf("data = %s", res.Data)
+		}
+		errRequireNoLeak(t, res.Raw, "closed", "auth:", "look up")
+		id := errRequireRequestIDs(t, res, h)
+		rec := errFindErrorLog(t, api, id)
+		if msg := fmt.Sprint(rec["error"]); !strings.Contains(msg, "closed") {
+			t.Errorf("the log should keep the cause for operators, got %v", rec)
+		}
+	}
+
+	// Liveness does not need the database; readiness does.
+	for path, want := range map[string]int{"/healthz": http.StatusOK, "/readyz": http.StatusServiceUnavailable} {
+		res, err := http.Get(api.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, res.StatusCode, want)
+		}
+		for _, leak := range []string{"sql:", "closed", "goroutine", ".go:"} {
+			if bytes.Contains(body, []byte(leak)) {
+				t.Errorf("GET %s leaks %q: %s", path, leak, body)
+			}
+		}
+	}
+}
+
+// TestInternalErrorInAResolver: a database failure below a resolver (here a
+// dropped table) is an INTERNAL GraphQL error on that field, without
+// detail, logged with the request id; a failing write changes nothing.
+func TestInternalErrorInAResolver(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		drop  string
+		field string
+		query func(w *testkit.World) (string, map[string]any)
+		token func(w *testkit.World) string
+	}{
+		{
+			name: "createManagedTenant with an idempotency key", drop: "idempotency_keys", field: "createManagedTenant",
+			query: func(w *testkit.World) (string, map[string]any) {
+				return `mutation($p: ID!, $tp: ID!, $sp: ID!) { createManagedTenant(input: {partnerId: $p, displayName: "Broken Co",
+					country: "SE", tenantPlanId: $tp, supportPlanId: $sp, idempotencyKey: "k-1"}) { managedTenant { id } userErrors { code } } }`,
+					map[string]any{"p": testkit.ID(w.Partner.ID), "tp": testkit.ID(w.Catalog.Plans["t-pro"].ID), "sp": testkit.ID(w.Catalog.Plans["s-prem"].ID)}
+			},
+			token: func(w *testkit.World) string { return w.Token(w.PartnerAdmin) },
+		},
+		{
+			name: "inviteMember whose audit event cannot be written", drop: "audit_events", field: "inviteMember",
+			query: func(w *testkit.World) (string, map[string]any) {
+				return `mutation($t: ID!) { inviteMember(input: {tenantId: $t, email: "broken@example.com", role: VIEWER}) { membership { id } userErrors { code } } }`,
+					map[string]any{"t": testkit.ID(w.Managed.ID)}
+			},
+			token: func(w *testkit.World) string { return w.Token(w.PartnerAdmin) },
+		},
+		{
+			name: "partnerInvoice without subscriptions table", drop: "subscriptions", field: "partnerInvoice",
+			query: func(w *testkit.World) (string, map[string]any) {
+				return `query($p: ID!) { partnerInvoice(partnerId: $p, period: "2026-11") { total { amount } } }`,
+					map[string]any{"p": testkit.ID(w.Partner.ID)}
+			},
+			token: func(w *testkit.World) string { return w.Token(w.Staff) },
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := testkit.NewWorld(t)
+			api := testkit.NewAPI(t, w.Store, nil)
+			before := authCountsExcept(t, w.Client, tc.drop)
+			if _, err := w.Store.DB.Exec(`DROP TABLE ` + tc.drop); err != nil {
+				t.Fatal(err)
+			}
+			q, vars := tc.query(w)
+			res, h := errPost(t, api, tc.token(w), q, vars)
+			if res.Status != http.StatusOK {
+				t.Errorf("HTTP %d, want 200", res.Status)
+			}
+			if len(res.Errors) != 1 || res.Errors[0].Code() != "INTERNAL" || res.Errors[0].Message != "internal error" {
+				t.Fatalf("want one INTERNAL \"internal error\", got %s", res.Raw)
+			}
+			if p := fmt.Sprint(res.Errors[0].Path); p != "["+tc.field+"]" {
+				t.Errorf("path = %s", p)
+			}
+			if !res.DataIsNull(tc.field) {
+				t.Errorf("data = %s", res.Data)
+			}
+			errRequireNoLeak(t, res.Raw, tc.drop, "no such table", "does not exist", "relation", "Broken Co")
+			for k := range res.Errors[0].Extensions {
+				if k != "code" && k != "requestId" {
+					t.Errorf("extra extension %q: %s", k, res.Raw)
+				}
+			}
+			id := errRequireRequestIDs(t, res, h)
+			rec := errFindErrorLog(t, api, id)
+			if msg := fmt.Sprint(rec["error"]); !strings.Contains(msg, tc.drop) {
+				t.Errorf("the log should name the failure for operators, got %v", rec)
+			}
+			// Nothing was written: a failed write is all or nothing.
+			if after := authCountsExcept(t, w.Client, tc.drop); !maps.Equal(before, after) {
+				t.Errorf("rows changed: %v -> %v", before, after)
+			}
+		})
+	}
+}
+
+// authCountsExcept is authCounts without the table that was dropped.
+func authCountsExcept(t *testing.T, c *ent.Client, dropped string) map[string]int {
+	t.Helper()
+	ctx := rule.SystemContext(context.Background())
+	out := map[string]int{}
+	for name, count := range map[string]func() (int, error){
+		"tenants":       func() (int, error) { return c.Tenant.Query().Count(ctx) },
+		"users":         func() (int, error) { return c.User.Query().Count(ctx) },
+		"memberships":   func() (int, error) { return c.Membership.Query().Count(ctx) },
+		"spaces":        func() (int, error) { return c.Space.Query().Count(ctx) },
+		"devices":       func() (int, error) { return c.Device.Query().Count(ctx) },
+		"installations": func() (int, error) { return c.Installation.Query().Count(ctx) },
+		"subscriptions": func() (int, error) { return c.Subscription.Query().Count(ctx) },
+		"audit_events":  func() (int, error) { return c.AuditEvent.Query().Count(ctx) },
+	} {
+		if name == dropped {
+			continue
+		}
+		n, err := count()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = n
+	}
+	return out
+}
+
+// TestEveryErrorCarriesTheRequestID: whatever the failure (authentication,
+// access, input, GraphQL parsing or validation), each error's
+// extensions.requestId is the X-Request-Id of its response.
+func TestEveryErrorCarriesTheRequestID(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	partner := testkit.ID(w.Partner.ID)
+	tests := []struct {
+		name, token, query string
+		codes              []string // "" = any code gqlgen gives
+	}{
+		{"unauthenticated", "", `{ viewer { isStaff } }`, []string{"UNAUTHENTICATED"}},
+		{"not found", w.Token(w.Stranger), fmt.Sprintf(`{ node(id: %q) { id } }`, partner), []string{"NOT_FOUND"}},
+		{"forbidden", w.Token(w.PartnerEditor), fmt.Sprintf(`{ partnerInvoice(partnerId: %q, period: "2026-11") { period } }`, partner), []string{"FORBIDDEN"}},
+		{"bad user input", w.Token(w.PartnerAdmin), fmt.Sprintf(`{ partnerInvoice(partnerId: %q, period: "2026-13") { period } }`, partner), []string{"BAD_USER_INPUT"}},
+		{"two errors", w.Token(w.PartnerAdmin), fmt.Sprintf(`{ a: node(id: %q) { id } b: visibleSettings(tenantId: %q) }`,
+			testkit.ID(w.StandaloneSpace.ID), testkit.ID(w.Sibling.ID)), []string{"NOT_FOUND", "NOT_FOUND"}},
+		{"parse error", w.Token(w.PartnerAdmin), `{ viewer { `, []string{""}},
+		{"unknown field", w.Token(w.PartnerAdmin), `{ viewer { password } }`, []string{""}},
+		{"bad enum", w.Token(w.PartnerAdmin), fmt.Sprintf(`{ planCatalog(partnerId: %q, kind: GOLD) { id } }`, partner), []string{""}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, h := errPost(t, api, tc.token, tc.query, nil)
+			if len(res.Errors) != len(tc.codes) {
+				t.Fatalf("want %d errors, got %s", len(tc.codes), res.Raw)
+			}
+			for i, want := range tc.codes {
+				if got := res.Errors[i].Code(); (want != "" && got != want) || got == "" {
+					t.Errorf("error %d has code %q, want %q", i, got, want)
+				}
+			}
+			errRequireRequestIDs(t, res, h)
+			errRequireNoLeak(t, res.Raw)
+		})
+	}
+}
+
+// TestRequestIDsDiffer: each request gets its own id.
+func TestRequestIDsDiffer(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	seen := map[string]bool{}
+	for i := 0; i < 10; i++ {
+		res, h := errPost(t, api, "", `{ viewer { isStaff } }`, nil)
+		id := errRequireRequestIDs(t, res, h)
+		if seen[id] {
+			t.Fatalf("request id %s reused", id)
+		}
+		seen[id] = true
+	}
+}
+
+// errJSONText is s as it appears inside a JSON string.
+func errJSONText(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+// fakePQError looks like a lib/pq error: text a caller must never see.
+type fakePQError struct{}
+
+func (fakePQError) Error() string { return `pq: relation "x" does not exist` }
+
+func TestErrorPresenter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		err     error
+		code    string
+		message string
+		logged  bool
+	}{
+		{"driver error", fmt.Errorf("billing: load: %w", fakePQError{}), "INTERNAL", "internal error", true},
+		// What gqlgen hands the presenter for a raw resolver error: it wraps
+		// it in a *gqlerror.Error with Err set (ErrorOnPath,
+		// AddFieldLocationToError), message = the raw text.
+		{"driver error as gqlgen passes it", gqlerror.WrapPath(ast.Path{ast.PathName("partnerInvoice")}, fakePQError{}), "INTERNAL", "internal error", true},
+		{"wrapped driver error as gqlgen passes it", gqlerror.WrapPath(nil, fmt.Errorf("load: %w", fakePQError{})), "INTERNAL", "internal error", true},
+		{"typed error as gqlgen passes it", gqlerror.WrapPath(nil, apperr.ErrForbidden), "FORBIDDEN", "forbidden", false},
+		{"not found as gqlgen passes it", gqlerror.WrapPath(nil, &ent.NotFoundError{}), "NOT_FOUND", "not found", false},
+		// gqlgen's own input coercion error: no cause, a message for the caller.
+		{"input coercion", &gqlerror.Error{Message: "cannot use String as Int"}, "BAD_USER_INPUT", "cannot use String as Int", false},
+		{"plain error", errors.New("sql: database is closed"), "INTERNAL", "internal error", true},
+		{"context canceled", fmt.Errorf("query: %w", context.Canceled), "INTERNAL", "internal error", true},
+		{"privacy deny", privacy.Denyf("rule: tenant 7 is hidden"), "NOT_FOUND", "not found", false},
+		{"wrapped privacy deny", fmt.Errorf("load: %w", privacy.Deny), "NOT_FOUND", "not found", false},
+		{"ent not found", &ent.NotFoundError{}, "NOT_FOUND", "not found", false},
+		{"wrapped ent not found", fmt.Errorf("get: %w", &ent.NotFoundError{}), "NOT_FOUND", "not found", false},
+		{"no viewer", privacy.Denyf("%w", rule.ErrNoViewer), "UNAUTHENTICATED", apperr.ErrUnauthenticated.Message, false},
+		{"forbidden", apperr.ErrForbidden, "FORBIDDEN", "forbidden", false},
+		{"not found", apperr.ErrNotFound, "NOT_FOUND", "not found", false},
+		{"unauthenticated", apperr.ErrUnauthenticated, "UNAUTHENTICATED", apperr.ErrUnauthenticated.Message, false},
+		{"bad input keeps its message", apperr.New(apperr.BadUserInput, "period must be %s", "YYYY-MM"), "BAD_USER_INPUT", "period must be YYYY-MM", false},
+		{"wrapped typed error", fmt.Errorf("x: %w", apperr.ErrForbidden), "FORBIDDEN", "forbidden", false},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			present := graph.ErrorPresenter(slog.New(slog.NewJSONHandler(&logs, nil)))
+			ctx := requestid.NewContext(context.Background(), fmt.Sprintf("req-%d", i))
+			got := present(ctx, tc.err)
+			if got == nil {
+				t.Fatal("nil error")
+			}
+			if got.Message != tc.message || got.Extensions["code"] != tc.code {
+				t.Fatalf("presented %q %v, want %q %s", got.Message, got.Extensions, tc.message, tc.code)
+			}
+			if got.Extensions["requestId"] != requestid.FromContext(ctx) {
+				t.Fatalf("requestId = %v", got.Extensions["requestId"])
+			}
+			wire, err := json.Marshal(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.code == "INTERNAL" {
+				errRequireNoLeak(t, wire, "relation", "does not exist")
+				if bytes.Contains(wire, []byte("canceled")) || bytes.Contains(wire, []byte("billing")) || bytes.Contains(wire, []byte("load")) {
+					t.Fatalf("wire form leaks: %s", wire)
+				}
+			}
+			if tc.logged {
+				if !strings.Contains(logs.String(), requestid.FromContext(ctx)) || !strings.Contains(logs.String(), errJSONText(tc.err.Error())) {
+					t.Fatalf("internal error not logged with its cause and request id: %s", logs.String())
+				}
+			} else if logs.Len() != 0 {
+				t.Fatalf("an expected error was logged as internal: %s", logs.String())
+			}
+		})
+	}
+}
+
+func TestErrorPresenterKeepsGraphQLRequestErrors(t *testing.T) {
+	t.Parallel()
+	present := graph.ErrorPresenter(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	ctx := requestid.NewContext(context.Background(), "req-gql")
+	in := &gqlerror.Error{Message: "Cannot query field \"password\" on type \"User\".",
+		Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}}
+	got := present(ctx, in)
+	if got.Message != in.Message || got.Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" || got.Extensions["requestId"] != "req-gql" {
+		t.Fatalf("presented %+v", got)
+	}
+	// Without a request id in the context there is no requestId key.
+	got = present(context.Background(), apperr.ErrForbidden)
+	if _, has := got.Extensions["requestId"]; has || got.Extensions["code"] != "FORBIDDEN" {
+		t.Fatalf("presented %+v", got.Extensions)
+	}
+}
+
+func TestRecover(t *testing.T) {
+	t.Parallel()
+	for _, p := range []any{"boom", errors.New(`boom: pq: relation "secret_table" does not exist`), 42} {
+		t.Run(fmt.Sprint(p), func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			log := slog.New(slog.NewJSONHandler(&logs, nil))
+			ctx := requestid.NewContext(context.Background(), "req-panic")
+			err := graph.Recover(log)(ctx, p)
+			if err == nil {
+				t.Fatal("Recover returned nil")
+			}
+			if code, ok := apperr.CodeOf(err); !ok || code != apperr.Internal {
+				t.Fatalf("code = %v, %v; want INTERNAL", code, ok)
+			}
+			if s := err.Error(); strings.Contains(s, fmt.Sprint(p)) || strings.Contains(s, "boom") || strings.Contains(s, "secret") {
+				t.Fatalf("message %q repeats the panic", s)
+			}
+			text := logs.String()
+			for _, want := range []string{"req-panic", errJSONText(fmt.Sprint(p)), "goroutine", "errors_test.go"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("log lacks %q: %s", want, text)
+				}
+			}
+			// What the caller finally sees.
+			var plogs bytes.Buffer
+			got := graph.ErrorPresenter(slog.New(slog.NewJSONHandler(&plogs, nil)))(ctx, err)
+			wire, _ := json.Marshal(got)
+			if got.Extensions["code"] != "INTERNAL" || got.Message != "internal error" {
+				t.Fatalf("presented %s", wire)
+			}
+			errRequireNoLeak(t, wire)
+			if bytes.Contains(wire, []byte("boom")) || bytes.Contains(wire, []byte("secret")) {
+				t.Fatalf("presented %s", wire)
+			}
+		})
+	}
+}

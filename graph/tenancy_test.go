@@ -1,0 +1,1219 @@
+package graph_test
+
+// End-to-end tests of the managed-tenant rules (SPEC 3 to 6) through the real
+// HTTP handler: createManagedTenant, setTenantPartnerFlag, visibleSettings and
+// planCatalog. Every package-level name here starts with "tenancy" so that it
+// cannot collide with the other test files of the package.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/auditevent"
+	"github.com/phystack/managed-tenants-api/ent/gid"
+	"github.com/phystack/managed-tenants-api/ent/membership"
+	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/subscription"
+	"github.com/phystack/managed-tenants-api/ent/tenant"
+	"github.com/phystack/managed-tenants-api/internal/testkit"
+)
+
+const tenancyCreateMutation = `mutation($input: CreateManagedTenantInput!) {
+  createManagedTenant(input: $input) {
+    managedTenant {
+      id displayName country currency billingType isPartner viewerRole createdAt
+      billingEntity { id code country }
+      partner { id }
+      tenantPlan { id code }
+      supportPlan { id code }
+    }
+    userErrors { field message code }
+  }
+}`
+
+const tenancyFlagMutation = `mutation($input: SetTenantPartnerFlagInput!) {
+  setTenantPartnerFlag(input: $input) {
+    tenant { id isPartner }
+    userErrors { field message code }
+  }
+}`
+
+const tenancySettingsQuery = `query($id: ID!) { visibleSettings(tenantId: $id) }`
+
+const tenancyCatalogQuery = `query($p: ID!, $k: PlanKind!, $o: PlanOrder) {
+  planCatalog(partnerId: $p, kind: $k, orderBy: $o) {
+    id code name kind active monthlyPrice { amount currency }
+  }
+}`
+
+type tenancyUserError struct {
+	Field   []string
+	Message string
+	Code    string
+}
+
+func (e tenancyUserError) String() string { return strings.Join(e.Field, ".") + ":" + e.Code }
+
+type tenancyRef struct{ ID, Code string }
+
+type tenancyTenant struct {
+	ID            string
+	DisplayName   string
+	Country       string
+	Currency      string
+	BillingType   string
+	IsPartner     bool
+	ViewerRole    *string
+	CreatedAt     string
+	BillingEntity struct{ ID, Code, Country string }
+	Partner       *tenancyRef
+	TenantPlan    *tenancyRef
+	SupportPlan   *tenancyRef
+}
+
+type tenancyCreatePayload struct {
+	ManagedTenant *tenancyTenant
+	UserErrors    []tenancyUserError
+}
+
+// tenancyInput is a valid createManagedTenant input under w.Partner.
+func tenancyInput(w *testkit.World, name string) map[string]any {
+	return map[string]any{
+		"partnerId":     testkit.ID(w.Partner.ID),
+		"displayName":   name,
+		"country":       "SE",
+		"tenantPlanId":  testkit.ID(w.Catalog.Plans["t-pro"].ID),
+		"supportPlanId": testkit.ID(w.Catalog.Plans["s-prem"].ID),
+	}
+}
+
+// tenancyWith returns a copy of in with the fields of kv replaced.
+func tenancyWith(in map[string]any, kv ...any) map[string]any {
+	out := make(map[string]any, len(in))
+	for k, v := range in {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+func tenancyCreate(t testing.TB, api *testkit.API, token string, input map[string]any) tenancyCreatePayload {
+	t.Helper()
+	var out struct{ CreateManagedTenant tenancyCreatePayload }
+	api.Do(token, tenancyCreateMutation, map[string]any{"input": input}).Decode(t, &out)
+	return out.CreateManagedTenant
+}
+
+// tenancyMustCreate creates a managed tenant and fails on any user error.
+func tenancyMustCreate(t testing.TB, api *testkit.API, token string, input map[string]any) *tenancyTenant {
+	t.Helper()
+	p := tenancyCreate(t, api, token, input)
+	if len(p.UserErrors) != 0 || p.ManagedTenant == nil {
+		t.Fatalf("createManagedTenant(%v): userErrors %v, tenant %v", input, p.UserErrors, p.ManagedTenant)
+	}
+	return p.ManagedTenant
+}
+
+// tenancyRequireUserErrors checks the payload has no tenant and exactly the
+// given user errors ("input.field:CODE"), in any order.
+func tenancyRequireUserErrors(t testing.TB, p tenancyCreatePayload, want ...string) {
+	t.Helper()
+	if p.ManagedTenant != nil {
+		t.Errorf("managedTenant = %+v, want null", p.ManagedTenant)
+	}
+	got := make([]string, len(p.UserErrors))
+	for i, e := range p.UserErrors {
+		got[i] = e.String()
+		if e.Message == "" {
+			t.Errorf("user error %v has no message", e)
+		}
+	}
+	sort.Strings(got)
+	want = slices.Clone(want)
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("userErrors = %v, want %v", got, want)
+	}
+}
+
+// tenancyRows counts the rows a creation writes.
+type tenancyRows struct {
+	Tenants, Memberships, Subscriptions, AuditEvents, IdempotencyKeys int
+}
+
+func tenancyCount(t testing.TB, c *ent.Client) tenancyRows {
+	t.Helper()
+	ctx := rule.SystemContext(context.Background())
+	var r tenancyRows
+	var err error
+	for _, f := range []func() error{
+		func() error { r.Tenants, err = c.Tenant.Query().Count(ctx); return err },
+		func() error { r.Memberships, err = c.Membership.Query().Count(ctx); return err },
+		func() error { r.Subscriptions, err = c.Subscription.Query().Count(ctx); return err },
+		func() error { r.AuditEvents, err = c.AuditEvent.Query().Count(ctx); return err },
+		func() error { r.IdempotencyKeys, err = c.IdempotencyKey.Query().Count(ctx); return err },
+	} {
+		if err := f(); err != nil {
+			t.Fatalf("count rows: %v", err)
+		}
+	}
+	return r
+}
+
+func tenancyRequireRows(t testing.TB, c *ent.Client, want tenancyRows) {
+	t.Helper()
+	if got := tenancyCount(t, c); got != want {
+		t.Errorf("rows = %+v, want %+v", got, want)
+	}
+}
+
+// tenancyPost is api.Do for goroutines: it returns transport failures
+// instead of failing the test from the wrong goroutine.
+func tenancyPost(url, token, query string, vars map[string]any) (*testkit.Response, error) {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequest(http.MethodPost, url+"/query", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := &testkit.Response{Status: res.StatusCode, Raw: raw}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return nil, fmt.Errorf("response is not JSON (%d): %s", res.StatusCode, raw)
+	}
+	return out, nil
+}
+
+// tenancyConcurrentCreate fires n createManagedTenant requests at once, each
+// its own HTTP request, and returns their payloads.
+func tenancyConcurrentCreate(t *testing.T, api *testkit.API, token string, input map[string]any, n int) []tenancyCreatePayload {
+	t.Helper()
+	start := make(chan struct{})
+	res := make([]*testkit.Response, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res[i], errs[i] = tenancyPost(api.URL, token, tenancyCreateMutation, map[string]any{"input": input})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	out := make([]tenancyCreatePayload, n)
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("request %d: %v", i, errs[i])
+		}
+		var data struct{ CreateManagedTenant tenancyCreatePayload }
+		res[i].Decode(t, &data)
+		out[i] = data.CreateManagedTenant
+	}
+	return out
+}
+
+func tenancyEntID(t testing.TB, globalID string) int {
+	t.Helper()
+	id := gid.Decode(globalID)
+	if id == gid.Invalid {
+		t.Fatalf("id %q does not decode", globalID)
+	}
+	return id
+}
+
+func tenancyNewWorld(t *testing.T) *testkit.World {
+	t.Helper()
+	return testkit.NewWorld(t)
+}
+
+func tenancySys() context.Context { return rule.SystemContext(context.Background()) }
+
+// ---------------------------------------------------------------------------
+// createManagedTenant
+
+func TestCreateManagedTenantHappyPath(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	// A second admin of the partner: it sees the new tenant's account data
+	// (SPEC 2.2) but gains no membership (SPEC 2.3).
+	otherAdmin := w.User("second-partner-admin@example.com")
+	w.Member(w.Partner, otherAdmin, enums.RoleAdmin)
+	otherAdminToken := w.Fixture.Token(otherAdmin)
+
+	before := tenancyCount(t, w.Client)
+	tPro, sPrem := w.Catalog.Plans["t-pro"], w.Catalog.Plans["s-prem"]
+	got := tenancyMustCreate(t, api, w.Token(w.PartnerAdmin),
+		tenancyWith(tenancyInput(w, "  Acme Retail \t"), "country", "de"))
+
+	be, err := w.Client.BillingEntity.Get(tenancySys(), w.Partner.BillingEntityID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if be.Country != "SE" || w.Partner.Currency != "EUR" {
+		t.Fatalf("world changed: partner in %s billed by %s entity", w.Partner.Currency, be.Country)
+	}
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"displayName", got.DisplayName, "Acme Retail"},
+		{"country", got.Country, "DE"},
+		{"currency", got.Currency, "EUR"},
+		{"billingEntity.id", got.BillingEntity.ID, testkit.ID(be.ID)},
+		{"billingEntity.code", got.BillingEntity.Code, be.Code},
+		{"billingEntity.country", got.BillingEntity.Country, "SE"},
+		{"billingType", got.BillingType, "PARTNER_INVOICE"},
+		{"isPartner", got.IsPartner, false},
+		{"partner", got.Partner, &tenancyRef{ID: testkit.ID(w.Partner.ID)}},
+		{"tenantPlan", got.TenantPlan, &tenancyRef{ID: testkit.ID(tPro.ID), Code: "t-pro"}},
+		{"supportPlan", got.SupportPlan, &tenancyRef{ID: testkit.ID(sPrem.ID), Code: "s-prem"}},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %#v, want %#v", c.what, c.got, c.want)
+		}
+	}
+	if got.ViewerRole == nil || *got.ViewerRole != "ADMIN" {
+		t.Errorf("viewerRole = %v, want ADMIN", got.ViewerRole)
+	}
+
+	// In the database: one tenant, one ADMIN membership, two subscriptions,
+	// one audit event; nothing else.
+	tenantID := tenancyEntID(t, got.ID)
+	tenancyRequireRows(t, w.Client, tenancyRows{
+		Tenants: before.Tenants + 1, Memberships: before.Memberships + 1,
+		Subscriptions: before.Subscriptions + 2, AuditEvents: before.AuditEvents + 1,
+		IdempotencyKeys: before.IdempotencyKeys,
+	})
+	sys := tenancySys()
+	row, err := w.Client.Tenant.Get(sys, tenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.PartnerID == nil || *row.PartnerID != w.Partner.ID || row.DisplayName != "Acme Retail" ||
+		row.Country != "DE" || row.Currency != "EUR" || row.BillingEntityID != be.ID ||
+		row.BillingType != enums.BillingTypePartnerInvoice || row.IsPartner ||
+		row.CreatedByID == nil || *row.CreatedByID != w.PartnerAdmin.ID {
+		t.Errorf("tenant row = %+v", row)
+	}
+	if stored := row.CreatedAt.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z"); stored != got.CreatedAt {
+		t.Errorf("createdAt = %s, row has %s", got.CreatedAt, stored)
+	}
+	ms, err := w.Client.Membership.Query().Where(membership.TenantID(tenantID)).All(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 1 || ms[0].UserID != w.PartnerAdmin.ID || ms[0].Role != enums.RoleAdmin {
+		t.Errorf("memberships of the new tenant = %+v, want one ADMIN for the creator", ms)
+	}
+	subs, err := w.Client.Subscription.Query().Where(subscription.TenantID(tenantID)).
+		Order(ent.Asc(subscription.FieldKind)).All(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(subs) != 2 {
+		t.Fatalf("subscriptions = %+v, want 2", subs)
+	}
+	byKind := map[enums.PlanKind]*ent.Plan{enums.PlanKindTenant: tPro, enums.PlanKindSupport: sPrem}
+	for _, s := range subs {
+		p := byKind[s.Kind]
+		if p == nil || s.PlanID != p.ID || s.BilledToID != w.Partner.ID || s.MonthlyPrice != p.MonthlyPrice ||
+			s.Currency != "EUR" || s.EndedAt != nil || !s.StartedAt.Equal(row.CreatedAt) {
+			t.Errorf("subscription %+v: want plan %d billed to %d at %d EUR from %s",
+				s, p.ID, w.Partner.ID, p.MonthlyPrice, row.CreatedAt)
+		}
+	}
+	events, err := w.Client.AuditEvent.Query().
+		Where(auditevent.TargetEQ(got.ID)).All(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].ActorID == nil || *events[0].ActorID != w.PartnerAdmin.ID {
+		t.Errorf("audit events of the creation = %+v, want one by the creator", events)
+	}
+
+	// The creator's memberships list it; the partner's other users gain
+	// nothing.
+	type memberships struct {
+		Viewer struct {
+			Memberships []struct {
+				Role   string
+				Tenant struct{ ID string }
+			}
+		}
+	}
+	roleIn := func(token string) string {
+		var m memberships
+		api.Do(token, `{ viewer { memberships { role tenant { id } } } }`, nil).Decode(t, &m)
+		for _, x := range m.Viewer.Memberships {
+			if x.Tenant.ID == got.ID {
+				return x.Role
+			}
+		}
+		return ""
+	}
+	if r := roleIn(w.Token(w.PartnerAdmin)); r != "ADMIN" {
+		t.Errorf("creator's membership role = %q, want ADMIN", r)
+	}
+	for name, tok := range map[string]string{
+		"partner editor": w.Token(w.PartnerEditor), "partner viewer": w.Token(w.PartnerViewer),
+		"other partner admin": otherAdminToken,
+	} {
+		if r := roleIn(tok); r != "" {
+			t.Errorf("%s: membership %q in the new tenant, want none", name, r)
+		}
+	}
+	tenantQuery := `query($id: ID!) { tenant(id: $id) { id viewerRole members { totalCount } } }`
+	for name, tok := range map[string]string{
+		"partner editor": w.Token(w.PartnerEditor), "partner viewer": w.Token(w.PartnerViewer),
+	} {
+		res := api.Do(tok, tenantQuery, map[string]any{"id": got.ID})
+		res.RequireCode(t, "NOT_FOUND")
+		if !res.DataIsNull("tenant") {
+			t.Errorf("%s: tenant = %s, want null", name, res.Data)
+		}
+	}
+	type tenantView struct {
+		Tenant struct {
+			ID         string
+			ViewerRole *string
+			Members    struct{ TotalCount int }
+		}
+	}
+	var asOther tenantView
+	api.Do(otherAdminToken, tenantQuery, map[string]any{"id": got.ID}).Decode(t, &asOther)
+	if asOther.Tenant.ID != got.ID || asOther.Tenant.ViewerRole != nil || asOther.Tenant.Members.TotalCount != 0 {
+		t.Errorf("other partner admin sees %+v: want account data, no role, no members", asOther.Tenant)
+	}
+	var asCreator tenantView
+	api.Do(w.Token(w.PartnerAdmin), tenantQuery, map[string]any{"id": got.ID}).Decode(t, &asCreator)
+	if asCreator.Tenant.ViewerRole == nil || *asCreator.Tenant.ViewerRole != "ADMIN" || asCreator.Tenant.Members.TotalCount != 1 {
+		t.Errorf("creator sees %+v: want ADMIN with one member", asCreator.Tenant)
+	}
+}
+
+func TestCreateManagedTenantHasNoCurrencyInput(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	before := tenancyCount(t, w.Client)
+
+	// As a variable: the input type has no such field.
+	res := api.Do(w.Token(w.PartnerAdmin), tenancyCreateMutation,
+		map[string]any{"input": tenancyWith(tenancyInput(w, "Priced In Dollars"), "currency", "USD")})
+	if len(res.Errors) == 0 || !res.DataIsNull("createManagedTenant") {
+		t.Errorf("currency variable: want a validation error and no data, got %s", res.Raw)
+	}
+	if !strings.Contains(string(res.Raw), "currency") {
+		t.Errorf("currency variable: the error does not name the field: %s", res.Raw)
+	}
+
+	// Inline in the document: rejected by query validation.
+	inline := fmt.Sprintf(`mutation { createManagedTenant(input: {partnerId: %q, displayName: "Inline", country: "SE",
+	  tenantPlanId: %q, supportPlanId: %q, currency: "USD"}) { managedTenant { id } userErrors { code } } }`,
+		testkit.ID(w.Partner.ID), testkit.ID(w.Catalog.Plans["t-pro"].ID), testkit.ID(w.Catalog.Plans["s-prem"].ID))
+	res = api.Do(w.Token(w.PartnerAdmin), inline, nil)
+	if len(res.Errors) == 0 || !res.DataIsNull("createManagedTenant") {
+		t.Errorf("inline currency: want a validation error and no data, got %s", res.Raw)
+	}
+	if codes := res.Codes(); !slices.Contains(codes, "GRAPHQL_VALIDATION_FAILED") {
+		t.Errorf("inline currency: codes %v, want GRAPHQL_VALIDATION_FAILED", codes)
+	}
+	tenancyRequireRows(t, w.Client, before)
+
+	// The introspected input type has no currency or billing entity.
+	var schema struct {
+		Type struct{ InputFields []struct{ Name string } } `json:"__type"`
+	}
+	api.Do(w.Token(w.PartnerAdmin), `{ __type(name: "CreateManagedTenantInput") { inputFields { name } } }`, nil).Decode(t, &schema)
+	var names []string
+	for _, f := range schema.Type.InputFields {
+		names = append(names, f.Name)
+	}
+	sort.Strings(names)
+	want := []string{"country", "displayName", "idempotencyKey", "partnerId", "supportPlanId", "tenantPlanId"}
+	if !slices.Equal(names, want) {
+		t.Errorf("CreateManagedTenantInput fields = %v, want %v", names, want)
+	}
+}
+
+func TestCreateManagedTenantAccess(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	before := tenancyCount(t, w.Client)
+
+	tests := []struct {
+		name      string
+		token     string
+		partnerID string
+		code      string
+	}{
+		{"no token", "", testkit.ID(w.Partner.ID), "UNAUTHENTICATED"},
+		{"non-member", w.Token(w.Stranger), testkit.ID(w.Partner.ID), "NOT_FOUND"},
+		{"staff non-member", w.Token(w.Staff), testkit.ID(w.Partner.ID), "NOT_FOUND"},
+		{"admin of another partner", w.Token(w.OtherPartnerAdmin), testkit.ID(w.Partner.ID), "NOT_FOUND"},
+		{"member of a managed tenant only", w.Token(w.ManagedViewer), testkit.ID(w.Partner.ID), "NOT_FOUND"},
+		{"garbage partner id", w.Token(w.PartnerAdmin), "garbage", "NOT_FOUND"},
+		{"unknown partner id", w.Token(w.PartnerAdmin), testkit.ID(w.Partner.ID + 100000), "NOT_FOUND"},
+		{"partner editor", w.Token(w.PartnerEditor), testkit.ID(w.Partner.ID), "FORBIDDEN"},
+		{"partner viewer", w.Token(w.PartnerViewer), testkit.ID(w.Partner.ID), "FORBIDDEN"},
+		{"admin of a standalone tenant", w.Token(w.StandaloneAdmin), testkit.ID(w.Standalone.ID), "FORBIDDEN"},
+		{"admin of a managed tenant as partner", w.Token(w.PartnerAdmin), testkit.ID(w.Managed.ID), "FORBIDDEN"},
+		{"sibling admin as partner", w.Token(w.SiblingAdmin), testkit.ID(w.Sibling.ID), "FORBIDDEN"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tenancyWith(tenancyInput(w, "Should Not Exist"), "partnerId", tc.partnerID)
+			res := api.Do(tc.token, tenancyCreateMutation, map[string]any{"input": in})
+			res.RequireCode(t, tc.code)
+			if !res.DataIsNull("createManagedTenant") {
+				t.Errorf("data = %s, want null", res.Data)
+			}
+			if res.Status != http.StatusOK {
+				t.Errorf("HTTP %d, want 200", res.Status)
+			}
+			tenancyRequireRows(t, w.Client, before)
+		})
+	}
+	n, err := w.Client.Tenant.Query().Where(tenant.DisplayName("Should Not Exist")).Count(tenancySys())
+	if err != nil || n != 0 {
+		t.Errorf("tenants named like the refused input: %d (%v)", n, err)
+	}
+}
+
+func TestCreateManagedTenantValidation(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	base := tenancyInput(w, "Valid Name")
+	plans, other := w.Catalog.Plans, w.OtherCatalog.Plans
+	id := func(p *ent.Plan) string { return testkit.ID(p.ID) }
+
+	const (
+		name    = "input.displayName:INVALID"
+		country = "input.country:INVALID"
+		tplan   = "input.tenantPlanId:INVALID"
+		splan   = "input.supportPlanId:INVALID"
+		key     = "input.idempotencyKey:INVALID"
+	)
+	tests := []struct {
+		name string
+		kv   []any
+		want []string
+	}{
+		{"blank name", []any{"displayName", ""}, []string{name}},
+		{"spaces-only name", []any{"displayName", "   "}, []string{name}},
+		{"white-space-only name", []any{"displayName", " \t\n\r\u00a0\u2003 "}, []string{name}},
+		{"101 ASCII code points", []any{"displayName", strings.Repeat("a", 101)}, []string{name}},
+		{"101 emoji", []any{"displayName", strings.Repeat("😀", 101)}, []string{name}},
+		{"101 code points inside white space", []any{"displayName", "  " + strings.Repeat("é", 101) + "  "}, []string{name}},
+		{"bell", []any{"displayName", "\u0007"}, []string{name}},
+		{"bell inside", []any{"displayName", "Shop\u0007One"}, []string{name}},
+		{"newline inside", []any{"displayName", "a\nb"}, []string{name}},
+		{"tab inside", []any{"displayName", "a\tb"}, []string{name}},
+		{"NUL inside", []any{"displayName", "a\u0000b"}, []string{name}},
+		{"DEL inside", []any{"displayName", "a\u007fb"}, []string{name}},
+		{"C1 control inside", []any{"displayName", "a\u009bb"}, []string{name}},
+
+		{"country XX", []any{"country", "XX"}, []string{country}},
+		{"country EU", []any{"country", "EU"}, []string{country}},
+		{"country UK", []any{"country", "UK"}, []string{country}},
+		{"country SWE", []any{"country", "SWE"}, []string{country}},
+		{"country empty", []any{"country", ""}, []string{country}},
+		{"country d", []any{"country", "d"}, []string{country}},
+		{"country ZZ", []any{"country", "ZZ"}, []string{country}},
+		{"country 1A", []any{"country", "1A"}, []string{country}},
+		{"country UN", []any{"country", "un"}, []string{country}},
+
+		{"free tenant plan", []any{"tenantPlanId", id(plans["t-free"])}, []string{tplan}},
+		{"inactive tenant plan", []any{"tenantPlanId", id(plans["t-old"])}, []string{tplan}},
+		{"support plan as tenant plan", []any{"tenantPlanId", id(plans["s-prem"])}, []string{tplan}},
+		{"other catalog's tenant plan", []any{"tenantPlanId", id(other["t-pro"])}, []string{tplan}},
+		{"garbage tenant plan id", []any{"tenantPlanId", "garbage"}, []string{tplan}},
+		{"tenant id as tenant plan", []any{"tenantPlanId", testkit.ID(w.Managed.ID)}, []string{tplan}},
+		{"free support plan", []any{"supportPlanId", id(plans["s-free"])}, []string{splan}},
+		{"inactive support plan", []any{"supportPlanId", id(plans["s-old"])}, []string{splan}},
+		{"tenant plan as support plan", []any{"supportPlanId", id(plans["t-pro"])}, []string{splan}},
+		{"other catalog's support plan", []any{"supportPlanId", id(other["s-prem"])}, []string{splan}},
+		{"garbage support plan id", []any{"supportPlanId", ""}, []string{splan}},
+		{"tenant id as support plan", []any{"supportPlanId", testkit.ID(w.Partner.ID)}, []string{splan}},
+		{"plans swapped", []any{"tenantPlanId", id(plans["s-prem"]), "supportPlanId", id(plans["t-pro"])}, []string{tplan, splan}},
+
+		{"idempotency key with a space", []any{"idempotencyKey", "has space"}, []string{key}},
+		{"empty idempotency key", []any{"idempotencyKey", ""}, []string{key}},
+
+		{"everything broken", []any{
+			"displayName", " ", "country", "XX",
+			"tenantPlanId", id(plans["t-free"]), "supportPlanId", "garbage",
+		}, []string{name, country, tplan, splan}},
+	}
+	before := tenancyCount(t, w.Client)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tenancyCreate(t, api, w.Token(w.PartnerAdmin), tenancyWith(base, tc.kv...))
+			tenancyRequireUserErrors(t, p, tc.want...)
+			tenancyRequireRows(t, w.Client, before)
+		})
+	}
+	// The base input itself is valid: the failures above are the field's.
+	tenancyMustCreate(t, api, w.Token(w.PartnerAdmin), base)
+}
+
+func TestCreateManagedTenantAcceptsEdgeNames(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	tests := []struct{ in, stored string }{
+		{strings.Repeat("😀", 100), strings.Repeat("😀", 100)},
+		{strings.Repeat("a", 100), strings.Repeat("a", 100)},
+		{" \t" + strings.Repeat("b", 100) + "\n ", strings.Repeat("b", 100)},
+		{"x", "x"},
+		{"Zürich Öl & Gas — 東京", "Zürich Öl & Gas — 東京"},
+	}
+	for _, tc := range tests {
+		got := tenancyMustCreate(t, api, w.Token(w.PartnerAdmin), tenancyInput(w, tc.in))
+		if got.DisplayName != tc.stored {
+			t.Errorf("displayName %q stored as %q, want %q", tc.in, got.DisplayName, tc.stored)
+		}
+	}
+	for _, c := range []struct{ in, want string }{{"de", "DE"}, {"Fr", "FR"}, {"us", "US"}, {"JP", "JP"}} {
+		got := tenancyMustCreate(t, api, w.Token(w.PartnerAdmin),
+			tenancyWith(tenancyInput(w, "Country "+c.in), "country", c.in))
+		if got.Country != c.want {
+			t.Errorf("country %q stored as %q, want %q", c.in, got.Country, c.want)
+		}
+	}
+}
+
+func TestCreateManagedTenantNameTaken(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	admin := w.Token(w.PartnerAdmin)
+
+	tenancyMustCreate(t, api, admin, tenancyInput(w, "Café")) // NFC é
+	before := tenancyCount(t, w.Client)
+	for _, name := range []string{
+		"Café", "CAFE\u0301", "cafe\u0301", "  CAFÉ  ", "cAfÉ",
+		"Managed One", "MANAGED ONE", " managed one ", // the World's managed tenant
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := tenancyCreate(t, api, admin, tenancyInput(w, name))
+			tenancyRequireUserErrors(t, p, "input.displayName:TAKEN")
+			tenancyRequireRows(t, w.Client, before)
+		})
+	}
+	// Different names, and the same name elsewhere, are fine.
+	tenancyMustCreate(t, api, admin, tenancyInput(w, "cafe"))
+	tenancyMustCreate(t, api, admin, tenancyInput(w, "Café Two"))
+	tenancyMustCreate(t, api, admin, tenancyInput(w, "Bakery")) // a standalone tenant's name
+	otherInput := map[string]any{
+		"partnerId":     testkit.ID(w.OtherPartner.ID),
+		"displayName":   "Café",
+		"country":       "US",
+		"tenantPlanId":  testkit.ID(w.OtherCatalog.Plans["t-basic"].ID),
+		"supportPlanId": testkit.ID(w.OtherCatalog.Plans["s-std"].ID),
+	}
+	got := tenancyMustCreate(t, api, w.Token(w.OtherPartnerAdmin), otherInput)
+	if got.Currency != "USD" || got.Partner == nil || got.Partner.ID != testkit.ID(w.OtherPartner.ID) {
+		t.Errorf("other partner's Café = %+v", got)
+	}
+}
+
+func TestCreateManagedTenantRaceOnName(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	before := tenancyCount(t, w.Client)
+
+	const n = 8
+	payloads := tenancyConcurrentCreate(t, api, w.Token(w.PartnerAdmin), tenancyInput(w, "Race Winner"), n)
+	var created []string
+	taken := 0
+	for i, p := range payloads {
+		switch {
+		case p.ManagedTenant != nil && len(p.UserErrors) == 0:
+			created = append(created, p.ManagedTenant.ID)
+		case p.ManagedTenant == nil && len(p.UserErrors) == 1 && p.UserErrors[0].String() == "input.displayName:TAKEN":
+			taken++
+		default:
+			t.Errorf("request %d: tenant %+v, userErrors %v", i, p.ManagedTenant, p.UserErrors)
+		}
+	}
+	if len(created) != 1 || taken != n-1 {
+		t.Fatalf("created %v, TAKEN %d; want 1 and %d", created, taken, n-1)
+	}
+	tenancyRequireRows(t, w.Client, tenancyRows{
+		Tenants: before.Tenants + 1, Memberships: before.Memberships + 1,
+		Subscriptions: before.Subscriptions + 2, AuditEvents: before.AuditEvents + 1,
+		IdempotencyKeys: before.IdempotencyKeys,
+	})
+	// No orphans: every membership and subscription belongs to a tenant
+	// that exists, and the winner has exactly its own.
+	sys := tenancySys()
+	winner := tenancyEntID(t, created[0])
+	nm, err1 := w.Client.Membership.Query().Where(membership.TenantID(winner)).Count(sys)
+	ns, err2 := w.Client.Subscription.Query().Where(subscription.TenantID(winner)).Count(sys)
+	if err1 != nil || err2 != nil || nm != 1 || ns != 2 {
+		t.Errorf("winner has %d memberships, %d subscriptions (%v, %v); want 1 and 2", nm, ns, err1, err2)
+	}
+	nt, err := w.Client.Tenant.Query().Where(tenant.NameKey("race winner")).Count(sys)
+	if err != nil || nt != 1 {
+		t.Errorf("tenants named Race Winner: %d (%v)", nt, err)
+	}
+}
+
+func TestCreateManagedTenantIdempotency(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	admin := w.Token(w.PartnerAdmin)
+
+	in := tenancyWith(tenancyInput(w, "Keyed Shop"), "country", "DE", "idempotencyKey", "key-0001")
+	first := tenancyMustCreate(t, api, admin, in)
+	after := tenancyCount(t, w.Client)
+
+	t.Run("same key, same input", func(t *testing.T) {
+		for i := 0; i < 2; i++ {
+			again := tenancyMustCreate(t, api, admin, in)
+			if again.ID != first.ID || again.DisplayName != "Keyed Shop" {
+				t.Errorf("replay %d answered %+v, want tenant %s", i, again, first.ID)
+			}
+		}
+		tenancyRequireRows(t, w.Client, after)
+	})
+	t.Run("same key, input equal after normalising", func(t *testing.T) {
+		for _, kv := range [][]any{
+			{"displayName", "   Keyed Shop\t"},
+			{"country", "de"},
+			{"displayName", " Keyed Shop ", "country", "dE"},
+		} {
+			again := tenancyMustCreate(t, api, admin, tenancyWith(in, kv...))
+			if again.ID != first.ID {
+				t.Errorf("%v: answered %s, want %s", kv, again.ID, first.ID)
+			}
+		}
+		tenancyRequireRows(t, w.Client, after)
+	})
+	t.Run("same key, other input", func(t *testing.T) {
+		for _, kv := range [][]any{
+			{"displayName", "Keyed Shop 2"},
+			{"country", "FR"},
+			{"tenantPlanId", testkit.ID(w.Catalog.Plans["t-max"].ID)},
+			{"supportPlanId", testkit.ID(w.Catalog.Plans["s-std"].ID)},
+		} {
+			p := tenancyCreate(t, api, admin, tenancyWith(in, kv...))
+			tenancyRequireUserErrors(t, p, "input.idempotencyKey:CONFLICT")
+		}
+		tenancyRequireRows(t, w.Client, after)
+	})
+	t.Run("keys are scoped to the partner", func(t *testing.T) {
+		otherIn := map[string]any{
+			"partnerId":      testkit.ID(w.OtherPartner.ID),
+			"displayName":    "Keyed Shop",
+			"country":        "DE",
+			"tenantPlanId":   testkit.ID(w.OtherCatalog.Plans["t-pro"].ID),
+			"supportPlanId":  testkit.ID(w.OtherCatalog.Plans["s-prem"].ID),
+			"idempotencyKey": "key-0001",
+		}
+		got := tenancyMustCreate(t, api, w.Token(w.OtherPartnerAdmin), otherIn)
+		if got.ID == first.ID || got.Partner == nil || got.Partner.ID != testkit.ID(w.OtherPartner.ID) {
+			t.Errorf("other partner's creation with the same key = %+v", got)
+		}
+		now := tenancyCount(t, w.Client)
+		if now.Tenants != after.Tenants+1 || now.IdempotencyKeys != after.IdempotencyKeys+1 {
+			t.Errorf("rows = %+v after %+v: want one more tenant and key", now, after)
+		}
+		// And the first partner's key still answers its own tenant.
+		if again := tenancyMustCreate(t, api, admin, in); again.ID != first.ID {
+			t.Errorf("first partner's replay = %s, want %s", again.ID, first.ID)
+		}
+	})
+	t.Run("a failed creation does not record the key", func(t *testing.T) {
+		before := tenancyCount(t, w.Client)
+		failed := tenancyWith(tenancyInput(w, "Managed One"), "idempotencyKey", "key-0002")
+		tenancyRequireUserErrors(t, tenancyCreate(t, api, admin, failed), "input.displayName:TAKEN")
+		invalid := tenancyWith(tenancyInput(w, "Fixed Later"), "country", "XX", "idempotencyKey", "key-0002")
+		tenancyRequireUserErrors(t, tenancyCreate(t, api, admin, invalid), "input.country:INVALID")
+		tenancyRequireRows(t, w.Client, before)
+
+		fixed := tenancyWith(failed, "displayName", "Fixed Later")
+		got := tenancyMustCreate(t, api, admin, fixed)
+		if got.DisplayName != "Fixed Later" {
+			t.Errorf("retry = %+v", got)
+		}
+		if again := tenancyMustCreate(t, api, admin, fixed); again.ID != got.ID {
+			t.Errorf("replay of the retry = %s, want %s", again.ID, got.ID)
+		}
+	})
+}
+
+func TestCreateManagedTenantIdempotencyRace(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	before := tenancyCount(t, w.Client)
+
+	const n = 8
+	in := tenancyWith(tenancyInput(w, "Concurrent Shop"), "idempotencyKey", "0b6f1e6e-race")
+	payloads := tenancyConcurrentCreate(t, api, w.Token(w.PartnerAdmin), in, n)
+	ids := map[string]int{}
+	for i, p := range payloads {
+		if len(p.UserErrors) != 0 || p.ManagedTenant == nil {
+			t.Errorf("request %d: tenant %+v, userErrors %v; want the tenant", i, p.ManagedTenant, p.UserErrors)
+			continue
+		}
+		ids[p.ManagedTenant.ID]++
+	}
+	if len(ids) != 1 {
+		t.Errorf("answered tenants %v, want one id for all %d", ids, n)
+	}
+	tenancyRequireRows(t, w.Client, tenancyRows{
+		Tenants: before.Tenants + 1, Memberships: before.Memberships + 1,
+		Subscriptions: before.Subscriptions + 2, AuditEvents: before.AuditEvents + 1,
+		IdempotencyKeys: before.IdempotencyKeys + 1,
+	})
+}
+
+// ---------------------------------------------------------------------------
+// setTenantPartnerFlag
+
+type tenancyFlagPayload struct {
+	Tenant *struct {
+		ID        string
+		IsPartner bool
+	}
+	UserErrors []tenancyUserError
+}
+
+func tenancyFlag(t testing.TB, api *testkit.API, token, tenantID string, isPartner bool) tenancyFlagPayload {
+	t.Helper()
+	var out struct{ SetTenantPartnerFlag tenancyFlagPayload }
+	api.Do(token, tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": tenantID, "isPartner": isPartner}}).
+		Decode(t, &out)
+	return out.SetTenantPartnerFlag
+}
+
+func tenancyIsPartner(t testing.TB, c *ent.Client, id int) bool {
+	t.Helper()
+	tn, err := c.Tenant.Get(tenancySys(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tn.IsPartner
+}
+
+func tenancyFlagEvents(t testing.TB, c *ent.Client, id int) []*ent.AuditEvent {
+	t.Helper()
+	evs, err := c.AuditEvent.Query().Where(auditevent.TenantID(id)).Order(ent.Asc(auditevent.FieldID)).All(tenancySys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+func TestSetTenantPartnerFlagIsForStaffOnly(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	before := tenancyCount(t, w.Client)
+	ids := map[string]string{
+		"existing standalone": testkit.ID(w.Standalone.ID),
+		"own partner":         testkit.ID(w.Partner.ID),
+		"garbage":             "garbage",
+		"unknown":             testkit.ID(w.Standalone.ID + 100000),
+	}
+	for _, u := range []*ent.User{w.PartnerAdmin, w.StandaloneAdmin, w.OtherPartnerAdmin, w.Stranger, w.PartnerEditor} {
+		for what, id := range ids {
+			for _, flag := range []bool{true, false} {
+				res := api.Do(w.Token(u), tenancyFlagMutation,
+					map[string]any{"input": map[string]any{"tenantId": id, "isPartner": flag}})
+				if len(res.Errors) != 1 || res.Errors[0].Code() != "FORBIDDEN" || !res.DataIsNull("setTenantPartnerFlag") {
+					t.Errorf("%s, %s, %v: want FORBIDDEN, got %s", u.Email, what, flag, res.Raw)
+				}
+			}
+		}
+	}
+	res := api.Do("", tenancyFlagMutation,
+		map[string]any{"input": map[string]any{"tenantId": testkit.ID(w.Standalone.ID), "isPartner": true}})
+	res.RequireCode(t, "UNAUTHENTICATED")
+	tenancyRequireRows(t, w.Client, before)
+	if tenancyIsPartner(t, w.Client, w.Standalone.ID) || !tenancyIsPartner(t, w.Client, w.Partner.ID) {
+		t.Error("a refused call changed a partner flag")
+	}
+}
+
+func TestSetTenantPartnerFlagByStaff(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	staff := w.Token(w.Staff)
+
+	t.Run("flag a standalone tenant", func(t *testing.T) {
+		p := tenancyFlag(t, api, staff, testkit.ID(w.Standalone.ID), true)
+		if len(p.UserErrors) != 0 || p.Tenant == nil || p.Tenant.ID != testkit.ID(w.Standalone.ID) || !p.Tenant.IsPartner {
+			t.Fatalf("payload = %+v", p)
+		}
+		if !tenancyIsPartner(t, w.Client, w.Standalone.ID) {
+			t.Error("not stored")
+		}
+		evs := tenancyFlagEvents(t, w.Client, w.Standalone.ID)
+		if len(evs) != 1 {
+			t.Fatalf("audit events = %+v, want 1", evs)
+		}
+		e := evs[0]
+		if e.ActorID == nil || *e.ActorID != w.Staff.ID || e.Target != testkit.ID(w.Standalone.ID) ||
+			!reflect.DeepEqual(e.Before, map[string]any{"isPartner": false}) ||
+			!reflect.DeepEqual(e.After, map[string]any{"isPartner": true}) {
+			t.Errorf("audit event = %+v", e)
+		}
+	})
+	t.Run("setting the same value writes nothing", func(t *testing.T) {
+		before := tenancyCount(t, w.Client)
+		p := tenancyFlag(t, api, staff, testkit.ID(w.Standalone.ID), true)
+		if len(p.UserErrors) != 0 || p.Tenant == nil || !p.Tenant.IsPartner {
+			t.Errorf("payload = %+v", p)
+		}
+		p = tenancyFlag(t, api, staff, testkit.ID(w.Managed.ID), false)
+		if len(p.UserErrors) != 0 || p.Tenant == nil || p.Tenant.IsPartner {
+			t.Errorf("unflag an unflagged managed tenant: payload = %+v", p)
+		}
+		tenancyRequireRows(t, w.Client, before)
+	})
+	t.Run("unflag a partner without managed tenants", func(t *testing.T) {
+		p := tenancyFlag(t, api, staff, testkit.ID(w.Standalone.ID), false)
+		if len(p.UserErrors) != 0 || p.Tenant == nil || p.Tenant.IsPartner {
+			t.Fatalf("payload = %+v", p)
+		}
+		evs := tenancyFlagEvents(t, w.Client, w.Standalone.ID)
+		if len(evs) != 2 || !reflect.DeepEqual(evs[1].Before, map[string]any{"isPartner": true}) ||
+			!reflect.DeepEqual(evs[1].After, map[string]any{"isPartner": false}) {
+			t.Errorf("audit events = %+v", evs)
+		}
+		p = tenancyFlag(t, api, staff, testkit.ID(w.OtherPartner.ID), false)
+		if len(p.UserErrors) != 0 || p.Tenant == nil || p.Tenant.IsPartner || tenancyIsPartner(t, w.Client, w.OtherPartner.ID) {
+			t.Errorf("unflag other partner: payload = %+v", p)
+		}
+	})
+	t.Run("refusals change nothing", func(t *testing.T) {
+		before := tenancyCount(t, w.Client)
+		for _, c := range []struct {
+			name string
+			id   int
+			flag bool
+		}{
+			{"flag a managed tenant", w.Managed.ID, true},
+			{"flag a sibling managed tenant", w.Sibling.ID, true},
+			{"unflag a partner with managed tenants", w.Partner.ID, false},
+		} {
+			was := tenancyIsPartner(t, w.Client, c.id)
+			p := tenancyFlag(t, api, staff, testkit.ID(c.id), c.flag)
+			if p.Tenant != nil || len(p.UserErrors) != 1 || p.UserErrors[0].String() != "input.isPartner:NOT_ALLOWED" {
+				t.Errorf("%s: payload = %+v, want NOT_ALLOWED on input.isPartner", c.name, p)
+			}
+			if tenancyIsPartner(t, w.Client, c.id) != was {
+				t.Errorf("%s: flag changed", c.name)
+			}
+		}
+		tenancyRequireRows(t, w.Client, before)
+	})
+	t.Run("unknown ids", func(t *testing.T) {
+		before := tenancyCount(t, w.Client)
+		for _, id := range []string{testkit.ID(w.Standalone.ID + 100000), "garbage", testkit.ID(w.Catalog.Plans["t-pro"].ID)} {
+			res := api.Do(staff, tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": id, "isPartner": true}})
+			res.RequireCode(t, "NOT_FOUND")
+			if !res.DataIsNull("setTenantPartnerFlag") {
+				t.Errorf("%s: data = %s", id, res.Data)
+			}
+		}
+		tenancyRequireRows(t, w.Client, before)
+	})
+}
+
+// ---------------------------------------------------------------------------
+// visibleSettings
+
+func TestVisibleSettingsTable(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	standaloneViewer := w.User("standalone-viewer@example.com")
+	w.Member(w.Standalone, standaloneViewer, enums.RoleViewer)
+	svToken := w.Fixture.Token(standaloneViewer)
+
+	tests := []struct {
+		name   string
+		token  string
+		tenant *ent.Tenant
+		want   []string
+	}{
+		{"standalone ADMIN", w.Token(w.StandaloneAdmin), w.Standalone,
+			[]string{"GENERAL", "USER_MANAGEMENT", "DEVELOPER", "BILLING"}},
+		{"standalone EDITOR", w.Token(w.Both), w.Standalone, []string{"GENERAL", "DEVELOPER"}},
+		{"standalone VIEWER", svToken, w.Standalone, []string{"GENERAL"}},
+		{"partner ADMIN", w.Token(w.PartnerAdmin), w.Partner,
+			[]string{"GENERAL", "USER_MANAGEMENT", "DEVELOPER", "BILLING", "MANAGED_TENANTS"}},
+		{"partner EDITOR", w.Token(w.PartnerEditor), w.Partner, []string{"GENERAL", "DEVELOPER"}},
+		{"partner VIEWER", w.Token(w.PartnerViewer), w.Partner, []string{"GENERAL"}},
+		{"managed ADMIN", w.Token(w.PartnerAdmin), w.Managed, []string{"GENERAL", "USER_MANAGEMENT", "DEVELOPER"}},
+		{"managed EDITOR", w.Token(w.Both), w.Managed, []string{"GENERAL", "DEVELOPER"}},
+		{"managed VIEWER", w.Token(w.ManagedViewer), w.Managed, []string{"GENERAL"}},
+		{"other partner ADMIN", w.Token(w.OtherPartnerAdmin), w.OtherPartner,
+			[]string{"GENERAL", "USER_MANAGEMENT", "DEVELOPER", "BILLING", "MANAGED_TENANTS"}},
+		{"sibling ADMIN", w.Token(w.SiblingAdmin), w.Sibling, []string{"GENERAL", "USER_MANAGEMENT", "DEVELOPER"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got struct{ VisibleSettings []string }
+			api.Do(tc.token, tenancySettingsQuery, map[string]any{"id": testkit.ID(tc.tenant.ID)}).Decode(t, &got)
+			if !slices.Equal(got.VisibleSettings, tc.want) {
+				t.Errorf("visibleSettings = %v, want %v", got.VisibleSettings, tc.want)
+			}
+		})
+	}
+}
+
+func TestVisibleSettingsHidden(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	tests := []struct {
+		name  string
+		token string
+		id    string
+		code  string
+	}{
+		{"no token", "", testkit.ID(w.Partner.ID), "UNAUTHENTICATED"},
+		{"non-member on partner", w.Token(w.Stranger), testkit.ID(w.Partner.ID), "NOT_FOUND"},
+		{"non-member on standalone", w.Token(w.Stranger), testkit.ID(w.Standalone.ID), "NOT_FOUND"},
+		{"staff on partner", w.Token(w.Staff), testkit.ID(w.Partner.ID), "NOT_FOUND"},
+		{"staff on managed", w.Token(w.Staff), testkit.ID(w.Managed.ID), "NOT_FOUND"},
+		{"staff on standalone", w.Token(w.Staff), testkit.ID(w.Standalone.ID), "NOT_FOUND"},
+		{"twin: sibling admin on managed", w.Token(w.SiblingAdmin), testkit.ID(w.Managed.ID), "NOT_FOUND"},
+		{"partner admin on a managed tenant it is not a member of", w.Token(w.PartnerAdmin), testkit.ID(w.Sibling.ID), "NOT_FOUND"},
+		{"managed viewer on its partner", w.Token(w.ManagedViewer), testkit.ID(w.Partner.ID), "NOT_FOUND"},
+		{"standalone admin on partner", w.Token(w.StandaloneAdmin), testkit.ID(w.Partner.ID), "NOT_FOUND"},
+		{"other partner admin on partner", w.Token(w.OtherPartnerAdmin), testkit.ID(w.Partner.ID), "NOT_FOUND"},
+		{"unknown id", w.Token(w.PartnerAdmin), testkit.ID(w.Partner.ID + 100000), "NOT_FOUND"},
+		{"garbage id", w.Token(w.PartnerAdmin), "garbage", "NOT_FOUND"},
+		{"plan id", w.Token(w.PartnerAdmin), testkit.ID(w.Catalog.Plans["t-pro"].ID), "NOT_FOUND"},
+	}
+	var notFound []byte
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := api.Do(tc.token, tenancySettingsQuery, map[string]any{"id": tc.id})
+			res.RequireCode(t, tc.code)
+			if !res.DataIsNull("visibleSettings") {
+				t.Errorf("data = %s", res.Data)
+			}
+			if tc.code == "NOT_FOUND" {
+				// A hidden tenant reads exactly like a missing one.
+				msg, _ := json.Marshal(res.Errors[0].Message)
+				if notFound == nil {
+					notFound = msg
+				} else if !bytes.Equal(msg, notFound) {
+					t.Errorf("message %s differs from %s", msg, notFound)
+				}
+			}
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// planCatalog
+
+type tenancyPlan struct {
+	ID, Code, Name, Kind string
+	Active               bool
+	MonthlyPrice         struct{ Amount, Currency string }
+}
+
+func tenancyCatalog(t testing.TB, api *testkit.API, token string, partnerID int, kind string, order map[string]any) []tenancyPlan {
+	t.Helper()
+	vars := map[string]any{"p": testkit.ID(partnerID), "k": kind}
+	if order != nil {
+		vars["o"] = order
+	}
+	var out struct{ PlanCatalog []tenancyPlan }
+	api.Do(token, tenancyCatalogQuery, vars).Decode(t, &out)
+	return out.PlanCatalog
+}
+
+func tenancyCodes(ps []tenancyPlan) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Code
+	}
+	return out
+}
+
+func TestPlanCatalogStandard(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	for _, tok := range []string{w.Token(w.PartnerAdmin), w.Token(w.Staff)} {
+		got := tenancyCatalog(t, api, tok, w.Partner.ID, "TENANT", nil)
+		if codes := tenancyCodes(got); !slices.Equal(codes, []string{"t-basic", "t-pro", "t-max"}) {
+			t.Errorf("TENANT plans = %v", codes)
+		}
+		if len(got) > 0 {
+			p := got[0]
+			if p.ID != testkit.ID(w.Catalog.Plans["t-basic"].ID) || p.Name != "Basic" || p.Kind != "TENANT" ||
+				!p.Active || p.MonthlyPrice.Amount != "100.00" || p.MonthlyPrice.Currency != "EUR" {
+				t.Errorf("first plan = %+v", p)
+			}
+		}
+		got = tenancyCatalog(t, api, tok, w.Partner.ID, "SUPPORT", nil)
+		if codes := tenancyCodes(got); !slices.Equal(codes, []string{"s-std", "s-prem", "s-24x7"}) {
+			t.Errorf("SUPPORT plans = %v", codes)
+		}
+	}
+	got := tenancyCatalog(t, api, w.Token(w.OtherPartnerAdmin), w.OtherPartner.ID, "SUPPORT",
+		map[string]any{"field": "MONTHLY_PRICE", "direction": "DESC"})
+	if codes := tenancyCodes(got); !slices.Equal(codes, []string{"s-24x7", "s-prem", "s-std"}) {
+		t.Errorf("other partner's SUPPORT plans, price desc = %v", codes)
+	}
+	for _, p := range got {
+		if p.MonthlyPrice.Currency != "USD" {
+			t.Errorf("plan %s in %s, want USD", p.Code, p.MonthlyPrice.Currency)
+		}
+	}
+}
+
+func TestPlanCatalogOrder(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	// Inserted out of order so that ids do not follow any of the orders
+	// asked. Code-point order: "Big" < "Cheap" < "Zeta" < "alpha" < "Ärger";
+	// a linguistic collation would put "alpha" and "Ärger" first.
+	cat := w.Fixture.Catalog("EUR",
+		testkit.PlanSpec{Code: "arger", Name: "Ärger", Kind: enums.PlanKindTenant, Price: 100_00, Active: true},
+		testkit.PlanSpec{Code: "zeta-1", Name: "Zeta", Kind: enums.PlanKindTenant, Price: 100_00, Active: true},
+		testkit.PlanSpec{Code: "big", Name: "Big", Kind: enums.PlanKindTenant, Price: 500_00, Active: true},
+		testkit.PlanSpec{Code: "alpha", Name: "alpha", Kind: enums.PlanKindTenant, Price: 100_00, Active: true},
+		testkit.PlanSpec{Code: "cheap", Name: "Cheap", Kind: enums.PlanKindTenant, Price: 50_00, Active: true},
+		testkit.PlanSpec{Code: "zeta-2", Name: "Zeta", Kind: enums.PlanKindTenant, Price: 100_00, Active: true},
+		testkit.PlanSpec{Code: "free", Name: "Aaa free", Kind: enums.PlanKindTenant, Price: 0, Active: true},
+		testkit.PlanSpec{Code: "retired", Name: "Aaa retired", Kind: enums.PlanKindTenant, Price: 75_00, Active: false},
+		testkit.PlanSpec{Code: "support", Name: "Aaa support", Kind: enums.PlanKindSupport, Price: 75_00, Active: true},
+	)
+	partner := w.Tenant(testkit.TenantSpec{Name: "Ordered Partner", Partner: true, Catalog: cat})
+	admin := w.User("ordered-admin@example.com")
+	w.Member(partner, admin, enums.RoleAdmin)
+	token := w.Fixture.Token(admin)
+
+	tests := []struct {
+		name  string
+		order map[string]any
+		want  []string
+	}{
+		{"default", nil, []string{"cheap", "zeta-1", "zeta-2", "alpha", "arger", "big"}},
+		{"price asc", map[string]any{"field": "MONTHLY_PRICE", "direction": "ASC"},
+			[]string{"cheap", "zeta-1", "zeta-2", "alpha", "arger", "big"}},
+		{"price, direction defaulted", map[string]any{"field": "MONTHLY_PRICE"},
+			[]string{"cheap", "zeta-1", "zeta-2", "alpha", "arger", "big"}},
+		{"price desc", map[string]any{"field": "MONTHLY_PRICE", "direction": "DESC"},
+			[]string{"big", "zeta-1", "zeta-2", "alpha", "arger", "cheap"}},
+		{"name asc", map[string]any{"field": "NAME", "direction": "ASC"},
+			[]string{"big", "cheap", "zeta-1", "zeta-2", "alpha", "arger"}},
+		{"name desc", map[string]any{"field": "NAME", "direction": "DESC"},
+			[]string{"arger", "alpha", "zeta-1", "zeta-2", "cheap", "big"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, tok := range []string{token, w.Token(w.Staff)} {
+				got := tenancyCodes(tenancyCatalog(t, api, tok, partner.ID, "TENANT", tc.order))
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("order = %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+	if got := tenancyCodes(tenancyCatalog(t, api, token, partner.ID, "SUPPORT", nil)); !slices.Equal(got, []string{"support"}) {
+		t.Errorf("SUPPORT plans = %v", got)
+	}
+}
+
+func TestPlanCatalogAccess(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	tests := []struct {
+		name    string
+		token   string
+		partner int
+		code    string
+	}{
+		{"no token", "", w.Partner.ID, "UNAUTHENTICATED"},
+		{"partner editor", w.Token(w.PartnerEditor), w.Partner.ID, "FORBIDDEN"},
+		{"partner viewer", w.Token(w.PartnerViewer), w.Partner.ID, "FORBIDDEN"},
+		{"admin of a standalone tenant", w.Token(w.StandaloneAdmin), w.Standalone.ID, "FORBIDDEN"},
+		{"admin of a managed tenant", w.Token(w.PartnerAdmin), w.Managed.ID, "FORBIDDEN"},
+		{"sibling admin on its own tenant", w.Token(w.SiblingAdmin), w.Sibling.ID, "FORBIDDEN"},
+		{"non-member", w.Token(w.Stranger), w.Partner.ID, "NOT_FOUND"},
+		{"other partner's admin", w.Token(w.OtherPartnerAdmin), w.Partner.ID, "NOT_FOUND"},
+		{"managed tenant's viewer", w.Token(w.ManagedViewer), w.Partner.ID, "NOT_FOUND"},
+		{"standalone admin on partner", w.Token(w.StandaloneAdmin), w.Partner.ID, "NOT_FOUND"},
+		{"unknown id", w.Token(w.PartnerAdmin), w.Partner.ID + 100000, "NOT_FOUND"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := api.Do(tc.token, tenancyCatalogQuery, map[string]any{"p": testkit.ID(tc.partner), "k": "TENANT"})
+			res.RequireCode(t, tc.code)
+			if !res.DataIsNull("planCatalog") {
+				t.Errorf("data = %s", res.Data)
+			}
+		})
+	}
+}
+
+func TestPlanCatalogWithoutCatalogIsEmpty(t *testing.T) {
+	t.Parallel()
+	w := tenancyNewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	bare := w.Tenant(testkit.TenantSpec{Name: "Partner Without Catalog", Partner: true})
+	admin := w.User("bare-admin@example.com")
+	w.Member(bare, admin, enums.RoleAdmin)
+	for name, tok := range map[string]string{"admin": w.Fixture.Token(admin), "staff": w.Token(w.Staff)} {
+		for _, kind := range []string{"TENANT", "SUPPORT"} {
+			res := api.Do(tok, tenancyCatalogQuery, map[string]any{"p": testkit.ID(bare.ID), "k": kind})
+			var got struct{ PlanCatalog []tenancyPlan }
+			res.Decode(t, &got)
+			if got.PlanCatalog == nil || len(got.PlanCatalog) != 0 {
+				t.Errorf("%s, %s: planCatalog = %s, want []", name, kind, res.Data)
+			}
+		}
+	}
+}
