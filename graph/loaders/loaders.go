@@ -29,6 +29,23 @@ type CurrentPlans struct {
 // Loaders of one request.
 type Loaders struct {
 	CurrentPlans *dataloadgen.Loader[int, CurrentPlans]
+
+	client *ent.Client
+	now    func() time.Time
+}
+
+// PrimeCurrentPlans fetches the plans of a whole page of tenants in one query
+// and primes the loader with them. A wait-based batch splits when the page's
+// resolvers reach Load over more than Wait; priming does not depend on
+// timing. On error nothing is primed and each Load fetches for itself.
+func (l *Loaders) PrimeCurrentPlans(ctx context.Context, tenantIDs []int) {
+	vals, errs := currentPlans(ctx, l.client, l.now().UTC(), tenantIDs)
+	if errs != nil {
+		return
+	}
+	for i, id := range tenantIDs {
+		l.CurrentPlans.Prime(id, vals[i])
+	}
 }
 
 // New builds the loaders of one request.
@@ -37,6 +54,8 @@ func New(client *ent.Client, now func() time.Time) *Loaders {
 		now = time.Now
 	}
 	return &Loaders{
+		client: client,
+		now:    now,
 		CurrentPlans: dataloadgen.NewLoader(func(ctx context.Context, tenantIDs []int) ([]CurrentPlans, []error) {
 			return currentPlans(ctx, client, now().UTC(), tenantIDs)
 		}, dataloadgen.WithWait(Wait)),

@@ -25,21 +25,29 @@ type API struct {
 }
 
 // NewAPI serves st over HTTP for the test. now may be nil (wall clock).
-func NewAPI(t testing.TB, st *store.Store, now func() time.Time) *API {
+func NewAPI(t testing.TB, st *store.Store, now func() time.Time, opts ...func(*server.Server)) *API {
 	t.Helper()
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
-	srv := httptest.NewServer(server.New(st, log, now).Handler())
+	api := server.New(st, log, now)
+	for _, o := range opts {
+		o(api)
+	}
+	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	return &API{T: t, URL: srv.URL, Log: logs}
 }
+
+// Debug is a NewAPI option: responses carry extensions.sqlStatements.
+func Debug(s *server.Server) { s.Debug = true }
 
 // Response is a decoded GraphQL response.
 type Response struct {
 	Status int
 	Raw    []byte
-	Data   json.RawMessage `json:"data"`
-	Errors []Error         `json:"errors"`
+	Data       json.RawMessage `json:"data"`
+	Errors     []Error         `json:"errors"`
+	Extensions map[string]any  `json:"extensions"`
 }
 
 // Error is one GraphQL error.

@@ -1,0 +1,81 @@
+package graph_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/phystack/managed-tenants-api/internal/bench"
+	"github.com/phystack/managed-tenants-api/internal/seed"
+	"github.com/phystack/managed-tenants-api/internal/testkit"
+)
+
+// The dashboard's SQL cost is constant: the same statement count for 10 and
+// for 1,000 managed tenants (every level is one batched query).
+func TestDashboardSQLStatementsDoNotGrowWithTenants(t *testing.T) {
+	t.Parallel()
+	counts := map[int]float64{}
+	for _, n := range []int{10, 1000} {
+		st := testkit.Store(t)
+		b, err := seed.LoadBench(context.Background(), st.Client, seed.BenchShape{Tenants: n, Spaces: 2, Devices: 2, Installations: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := testkit.NewAPI(t, st, nil, testkit.Debug)
+		token := b.Tokens["partnerAdmin"]
+		vars := map[string]any{"partner": b.PartnerID}
+		api.Do(token, bench.Dashboard, vars) // first use of the token writes last_used_at
+		res := api.Do(token, bench.Dashboard, vars)
+		var got struct {
+			Tenant struct {
+				ManagedTenants struct {
+					TotalCount int
+					Edges      []struct {
+						Node struct {
+							TenantPlan *struct{ Name string }
+							Spaces     struct {
+								TotalCount int
+								Edges      []struct {
+									Node struct {
+										Devices struct {
+											TotalCount int
+											Edges      []struct {
+												Node struct {
+													Installations struct{ TotalCount int }
+												}
+											}
+										}
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		res.Decode(t, &got)
+		mt := got.Tenant.ManagedTenants
+		if mt.TotalCount != n || len(mt.Edges) != min(n, 50) {
+			t.Fatalf("n=%d: totalCount %d, %d edges", n, mt.TotalCount, len(mt.Edges))
+		}
+		first := mt.Edges[0].Node
+		if first.TenantPlan == nil || first.Spaces.TotalCount != 2 ||
+			first.Spaces.Edges[0].Node.Devices.TotalCount != 2 ||
+			first.Spaces.Edges[0].Node.Devices.Edges[0].Node.Installations.TotalCount != 2 {
+			t.Fatalf("n=%d: tree is not complete: %s", n, res.Raw[:min(len(res.Raw), 600)])
+		}
+		c, ok := res.Extensions["sqlStatements"].(float64)
+		if !ok {
+			t.Fatalf("no sqlStatements extension: %s", res.Raw[:200])
+		}
+		counts[n] = c
+	}
+	if counts[10] != counts[1000] {
+		t.Fatalf("statements: %v for 10 tenants, %v for 1000: the cost grows with the tree", counts[10], counts[1000])
+	}
+	// Pinned: auth (token, user, memberships) 3 + root tenant 1 + plans 2 +
+	// 4 levels x (window + count) 8. A change here is a regression or an
+	// improvement: update it deliberately.
+	if counts[10] != 14 {
+		t.Fatalf("dashboard takes %v SQL statements, pinned at 14", counts[10])
+	}
+}
