@@ -43,8 +43,8 @@ func Debug(s *server.Server) { s.Debug = true }
 
 // Response is a decoded GraphQL response.
 type Response struct {
-	Status int
-	Raw    []byte
+	Status     int
+	Raw        []byte
 	Data       json.RawMessage `json:"data"`
 	Errors     []Error         `json:"errors"`
 	Extensions map[string]any  `json:"extensions"`
