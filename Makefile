@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: generate build run test test-sqlite test-postgres lint bench check-generate
+.PHONY: generate build run test lint bench bench-go check-generate
 
 ## generate: regenerate ent + entgql, then gqlgen (in that order)
 generate:
@@ -32,5 +32,11 @@ lint:
 	gofmt -l $$(git ls-files '*.go' | grep -v -E '^(ent/|graph/generated/)') | (! grep .)
 	$(GO) vet $(PKGS)
 
-bench:
+## bench: the load harness against a real server (DATABASE_URL, BENCH_TENANTS,
+## BENCH_DURATION, BENCH_CONCURRENCY); one JSON line per scenario
+bench: build
+	$(GO) run ./cmd/phystack-bench
+
+## bench-go: the go test benchmarks of the hot paths (compare with benchstat)
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -1,0 +1,246 @@
+// Command phystack-bench is the load harness of `make bench`. It seeds one
+// benchmark partner with the server binary, starts that binary as a separate
+// process (DEBUG=1, so responses report their SQL statements), drives each
+// scenario over HTTP, runs the hand-written SQL floor in the same run, and
+// prints one JSON line per scenario, then one for the server's memory.
+//
+// Environment: DATABASE_URL (unset: a fresh SQLite file), BENCH_TENANTS
+// (1000), BENCH_DURATION (10s per scenario), BENCH_CONCURRENCY (16),
+// BENCH_SERVER (bin/phystack-api).
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/phystack/managed-tenants-api/ent/gid"
+	"github.com/phystack/managed-tenants-api/internal/bench"
+	"github.com/phystack/managed-tenants-api/internal/store"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "phystack-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func run() error {
+	tenants, _ := strconv.Atoi(env("BENCH_TENANTS", "1000"))
+	conc, _ := strconv.Atoi(env("BENCH_CONCURRENCY", "16"))
+	dur, err := time.ParseDuration(env("BENCH_DURATION", "10s"))
+	if err != nil {
+		return err
+	}
+	bin, _ := filepath.Abs(env("BENCH_SERVER", "bin/phystack-api"))
+	dbURL := os.Getenv("DATABASE_URL")
+	if dbURL == "" {
+		dir, err := os.MkdirTemp("", "phystack-bench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dbURL = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	childEnv := append(os.Environ(), "DATABASE_URL="+dbURL, "DEBUG=1")
+
+	// Seed: one partner, N x 5 x 4 x 2.
+	seedCmd := exec.Command(bin, "seed", "--bench", "--tenants", strconv.Itoa(tenants),
+		"--spaces", "5", "--devices", "4", "--installations", "2")
+	seedCmd.Env, seedCmd.Stderr = childEnv, os.Stderr
+	t0 := time.Now()
+	out, err := seedCmd.Output()
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	var seeded struct {
+		PartnerID string            `json:"partnerId"`
+		Tokens    map[string]string `json:"tokens"`
+	}
+	if err := json.Unmarshal(out, &seeded); err != nil {
+		return fmt.Errorf("seed output %q: %w", out, err)
+	}
+	fmt.Fprintf(os.Stderr, "seeded %d x 5 x 4 x 2 in %s\n", tenants, time.Since(t0).Round(time.Millisecond))
+
+	// Serve.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := exec.Command(bin, "serve", "--migrate=false")
+	srv.Env = append(childEnv, "ADDR="+addr)
+	logs, _ := os.CreateTemp("", "phystack-bench-server-*.log")
+	srv.Stdout, srv.Stderr = logs, logs
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+	if err := waitHealthy("http://" + addr + "/healthz"); err != nil {
+		return err
+	}
+
+	httpc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
+	c := &bench.Client{URL: "http://" + addr + "/query", Token: seeded.Tokens["partnerAdmin"], HTTP: httpc}
+	partner := map[string]any{"partner": seeded.PartnerID}
+	ctx := context.Background()
+
+	// Plans for the create scenario.
+	var plans struct {
+		PlanCatalog []struct{ ID string } `json:"planCatalog"`
+	}
+	tenantPlans, _, err := c.Do(ctx, `query($p: ID!) { planCatalog(partnerId: $p, kind: TENANT) { id } }`, map[string]any{"p": seeded.PartnerID})
+	if err != nil {
+		return err
+	}
+	_ = json.Unmarshal(tenantPlans.Data, &plans)
+	tp := plans.PlanCatalog[0].ID
+	supportPlans, _, err := c.Do(ctx, `query($p: ID!) { planCatalog(partnerId: $p, kind: SUPPORT) { id } }`, map[string]any{"p": seeded.PartnerID})
+	if err != nil {
+		return err
+	}
+	_ = json.Unmarshal(supportPlans.Data, &plans)
+	sp := plans.PlanCatalog[0].ID
+
+	// The floor reads the same database through the same driver.
+	st, err := store.Open(dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	floor := &bench.Floor{DB: st.DB, Postgres: st.Dialect == "postgres"}
+	partnerID := gid.Decode(seeded.PartnerID)
+
+	dashboard := func(ctx context.Context, _, _ int) (int, error) {
+		_, n, err := c.Do(ctx, bench.Dashboard, partner)
+		return n, err
+	}
+	floorOp := func(ctx context.Context, _, _ int) (int, error) {
+		_, err := floor.Fetch(ctx, partnerID)
+		return 4, err
+	}
+	cursors := make([]any, conc)
+	tree := func(ctx context.Context, w, _ int) (int, error) {
+		res, n, err := c.Do(ctx, bench.Tree, map[string]any{"partner": seeded.PartnerID, "after": cursors[w]})
+		if err != nil {
+			return n, err
+		}
+		var page struct {
+			Tenant struct {
+				ManagedTenants struct {
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   string
+					}
+				}
+			}
+		}
+		_ = json.Unmarshal(res.Data, &page)
+		cursors[w] = nil
+		if pi := page.Tenant.ManagedTenants.PageInfo; pi.HasNextPage {
+			cursors[w] = pi.EndCursor
+		}
+		return n, nil
+	}
+	catalog := func(ctx context.Context, _, _ int) (int, error) {
+		_, n, err := c.Do(ctx, bench.Catalog, partner)
+		return n, err
+	}
+	viewerOp := func(ctx context.Context, _, _ int) (int, error) {
+		_, n, err := c.Do(ctx, bench.Viewer, nil)
+		return n, err
+	}
+	runID := time.Now().UnixNano()
+	create := func(ctx context.Context, w, i int) (int, error) {
+		res, n, err := c.Do(ctx, bench.Create, map[string]any{"in": map[string]any{
+			"partnerId": seeded.PartnerID, "displayName": fmt.Sprintf("Load %d-%d-%d", runID, w, i),
+			"country": "FI", "tenantPlanId": tp, "supportPlanId": sp,
+		}})
+		if err != nil {
+			return n, err
+		}
+		if strings.Contains(string(res.Data), `"code"`) {
+			return n, fmt.Errorf("user errors: %s", res.Data)
+		}
+		return n, nil
+	}
+
+	emit := func(r bench.Result) {
+		b, _ := json.Marshal(r)
+		fmt.Println(string(b))
+	}
+	dash := bench.Run("dashboard", conc, dur, dashboard)
+	emit(dash)
+	fl := bench.Run("floor", conc, dur, floorOp)
+	if fl.P50 > 0 {
+		ratio := dash.P50 / fl.P50
+		fl.FloorRatio = &ratio
+	}
+	emit(fl)
+	emit(bench.Run("dashboard", 1, dur, dashboard))
+	emit(bench.Run("tree", conc, dur, tree))
+	emit(bench.Run("catalog", conc, dur, catalog))
+	emit(bench.Run("viewer", conc, dur, viewerOp))
+	emit(bench.Run("create", conc, dur, create))
+
+	peak, rss := memory(srv.Process.Pid)
+	b, _ := json.Marshal(map[string]any{"scenario": "server", "peak_rss_mb": peak, "rss_mb": rss})
+	fmt.Println(string(b))
+	return nil
+}
+
+func waitHealthy(url string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(url); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("server not healthy at %s", url)
+}
+
+// memory reads the server's peak and current resident set size in MB.
+func memory(pid int) (peak, rss float64) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(fields[1], 64)
+		switch fields[0] {
+		case "VmHWM:":
+			peak = kb / 1024
+		case "VmRSS:":
+			rss = kb / 1024
+		}
+	}
+	return peak, rss
+}
