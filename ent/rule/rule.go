@@ -55,12 +55,17 @@ func filter(q ent.Query, p func(*sql.Selector)) error {
 	return privacy.Allow
 }
 
-func ints(ids []int) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
+// memberTenants selects the ids of the tenants the viewer belongs to, and
+// adminTenants those it administers. The database answers them: the SQL
+// stays the same size however many tenants a partner admin belongs to, and a
+// membership counts from the moment it is committed.
+func memberTenants(v *viewer.Viewer) *sql.Selector {
+	return sql.Select("tenant_id").From(sql.Table("memberships")).Where(sql.EQ("user_id", v.UserID))
+}
+
+func adminTenants(v *viewer.Viewer) *sql.Selector {
+	return sql.Select("tenant_id").From(sql.Table("memberships")).
+		Where(sql.And(sql.EQ("user_id", v.UserID), sql.EQ("role", string(enums.RoleAdmin))))
 }
 
 // denyWithoutViewer is the first rule of every policy.
@@ -91,9 +96,8 @@ func TenantPolicy() ent.Policy {
 			denyWithoutViewer, allowStaffQuery,
 			queryRule(func(ctx context.Context, q ent.Query) error {
 				v := viewer.FromContext(ctx)
-				members, admins := ints(v.MemberTenantIDs()), ints(v.AdminTenantIDs())
 				return filter(q, func(s *sql.Selector) {
-					s.Where(sql.Or(sql.In(s.C("id"), members...), sql.In(s.C("partner_id"), admins...)))
+					s.Where(sql.Or(sql.In(s.C("id"), memberTenants(v)), sql.In(s.C("partner_id"), adminTenants(v))))
 				})
 			}),
 		},
@@ -127,8 +131,8 @@ func WorkspacePolicy(createRole enums.Role) ent.Policy {
 }
 
 var filterByMembership = queryRule(func(ctx context.Context, q ent.Query) error {
-	ids := ints(viewer.FromContext(ctx).MemberTenantIDs())
-	return filter(q, func(s *sql.Selector) { s.Where(sql.In(s.C("tenant_id"), ids...)) })
+	v := viewer.FromContext(ctx)
+	return filter(q, func(s *sql.Selector) { s.Where(sql.In(s.C("tenant_id"), memberTenants(v))) })
 })
 
 // SubscriptionPolicy: subscriptions are account data, visible to members of
@@ -139,9 +143,8 @@ func SubscriptionPolicy() ent.Policy {
 			denyWithoutViewer, allowStaffQuery,
 			queryRule(func(ctx context.Context, q ent.Query) error {
 				v := viewer.FromContext(ctx)
-				members, admins := ints(v.MemberTenantIDs()), ints(v.AdminTenantIDs())
 				return filter(q, func(s *sql.Selector) {
-					s.Where(sql.Or(sql.In(s.C("tenant_id"), members...), sql.In(s.C("billed_to_id"), admins...)))
+					s.Where(sql.Or(sql.In(s.C("tenant_id"), memberTenants(v)), sql.In(s.C("billed_to_id"), adminTenants(v))))
 				})
 			}),
 		},
@@ -157,12 +160,11 @@ func PlanPolicy() ent.Policy {
 			denyWithoutViewer, allowStaffQuery,
 			queryRule(func(ctx context.Context, q ent.Query) error {
 				v := viewer.FromContext(ctx)
-				members, admins := ints(v.MemberTenantIDs()), ints(v.AdminTenantIDs())
 				return filter(q, func(s *sql.Selector) {
 					catalogs := sql.Select("plan_catalog_id").From(sql.Table("tenants")).
-						Where(sql.And(sql.In("id", admins...), sql.NotNull("plan_catalog_id")))
+						Where(sql.And(sql.In("id", adminTenants(v)), sql.NotNull("plan_catalog_id")))
 					subscribed := sql.Select("plan_id").From(sql.Table("subscriptions")).
-						Where(sql.Or(sql.In("tenant_id", members...), sql.In("billed_to_id", admins...)))
+						Where(sql.Or(sql.In("tenant_id", memberTenants(v)), sql.In("billed_to_id", adminTenants(v))))
 					s.Where(sql.Or(sql.In(s.C("catalog_id"), catalogs), sql.In(s.C("id"), subscribed)))
 				})
 			}),
@@ -178,10 +180,10 @@ func PlanCatalogPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			denyWithoutViewer, allowStaffQuery,
 			queryRule(func(ctx context.Context, q ent.Query) error {
-				admins := ints(viewer.FromContext(ctx).AdminTenantIDs())
+				v := viewer.FromContext(ctx)
 				return filter(q, func(s *sql.Selector) {
 					assigned := sql.Select("plan_catalog_id").From(sql.Table("tenants")).
-						Where(sql.And(sql.In("id", admins...), sql.NotNull("plan_catalog_id")))
+						Where(sql.And(sql.In("id", adminTenants(v)), sql.NotNull("plan_catalog_id")))
 					s.Where(sql.In(s.C("id"), assigned))
 				})
 			}),
@@ -198,13 +200,12 @@ func UserPolicy() ent.Policy {
 			denyWithoutViewer, allowStaffQuery,
 			queryRule(func(ctx context.Context, q ent.Query) error {
 				v := viewer.FromContext(ctx)
-				members := ints(v.MemberTenantIDs())
 				return filter(q, func(s *sql.Selector) {
 					coMembers := sql.Select("user_id").From(sql.Table("memberships")).
-						Where(sql.In("tenant_id", members...))
+						Where(sql.In("tenant_id", memberTenants(v)))
 					// "created by" is account data of the tenants one belongs to.
 					creators := sql.Select("created_by_id").From(sql.Table("tenants")).
-						Where(sql.And(sql.In("id", members...), sql.NotNull("created_by_id")))
+						Where(sql.And(sql.In("id", memberTenants(v)), sql.NotNull("created_by_id")))
 					s.Where(sql.Or(sql.EQ(s.C("id"), v.UserID), sql.In(s.C("id"), coMembers), sql.In(s.C("id"), creators)))
 				})
 			}),
@@ -228,8 +229,8 @@ func AuditPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			denyWithoutViewer, allowStaffQuery,
 			queryRule(func(ctx context.Context, q ent.Query) error {
-				admins := ints(viewer.FromContext(ctx).AdminTenantIDs())
-				return filter(q, func(s *sql.Selector) { s.Where(sql.In(s.C("tenant_id"), admins...)) })
+				v := viewer.FromContext(ctx)
+				return filter(q, func(s *sql.Selector) { s.Where(sql.In(s.C("tenant_id"), adminTenants(v))) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{denyWithoutViewer, denyMutation},

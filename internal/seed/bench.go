@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/phystack/managed-tenants-api/ent"
@@ -43,7 +44,7 @@ func LoadBench(ctx context.Context, client *ent.Client, shape BenchShape) (*Benc
 	if err != nil {
 		return nil, err
 	}
-	admin, err := client.User.Create().SetEmail("bench-admin-" + run + "@bench.example").SetName("Bench admin").Save(ctx)
+	admin, err := client.User.Create().SetEmail(strings.ToLower("bench-admin-" + run + "@bench.example")).SetName("Bench admin").Save(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +107,10 @@ func LoadBench(ctx context.Context, client *ent.Client, shape BenchShape) (*Benc
 			SetName(fmt.Sprintf("App %d", i%shape.Installations)).SetApp("signage-player")
 	}, client.Installation.CreateBulk); err != nil {
 		return nil, fmt.Errorf("seed bench: installations: %w", err)
+	}
+	// Fresh statistics, so the planner knows the bulk-loaded tables.
+	if _, err := client.ExecContext(ctx, "ANALYZE"); err != nil {
+		return nil, fmt.Errorf("seed bench: analyze: %w", err)
 	}
 	tok, err := auth.Issue(ctx, client, admin.ID, "bench", 30*24*time.Hour, time.Now())
 	if err != nil {

@@ -91,3 +91,27 @@ func (t *Tx) Query(ctx context.Context, query string, args, v any) error {
 	count(ctx)
 	return t.Tx.Query(ctx, query, args, v)
 }
+
+// ExecContext passes ent's raw-SQL escape hatch through, counted.
+func (d *Driver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ex, ok := d.Driver.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("sqlcount: driver %T has no ExecContext", d.Driver)
+	}
+	count(ctx)
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext passes ent's raw-SQL escape hatch through, counted.
+func (d *Driver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := d.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("sqlcount: driver %T has no QueryContext", d.Driver)
+	}
+	count(ctx)
+	return q.QueryContext(ctx, query, args...)
+}
