@@ -52,25 +52,7 @@ func authPost(t *testing.T, api *testkit.API, header, query string, vars map[str
 // authCounts counts every table a mutation could write, in the system context.
 func authCounts(t *testing.T, c *ent.Client) map[string]int {
 	t.Helper()
-	ctx := rule.SystemContext(context.Background())
-	out := map[string]int{}
-	for name, count := range map[string]func() (int, error){
-		"tenants":       func() (int, error) { return c.Tenant.Query().Count(ctx) },
-		"users":         func() (int, error) { return c.User.Query().Count(ctx) },
-		"memberships":   func() (int, error) { return c.Membership.Query().Count(ctx) },
-		"spaces":        func() (int, error) { return c.Space.Query().Count(ctx) },
-		"devices":       func() (int, error) { return c.Device.Query().Count(ctx) },
-		"installations": func() (int, error) { return c.Installation.Query().Count(ctx) },
-		"subscriptions": func() (int, error) { return c.Subscription.Query().Count(ctx) },
-		"audit_events":  func() (int, error) { return c.AuditEvent.Query().Count(ctx) },
-	} {
-		n, err := count()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[name] = n
-	}
-	return out
+	return testkit.RowCounts(t, c)
 }
 
 func TestEveryRootFieldNeedsAValidToken(t *testing.T) {
