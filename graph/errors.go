@@ -75,6 +75,9 @@ func classify(err error) (apperr.Code, string) {
 			return "", ""
 		}
 	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return apperr.Internal, "the request took too long and was stopped"
+	}
 	return apperr.Internal, "internal error"
 }
 

@@ -15,10 +15,18 @@ import (
 	"github.com/phystack/managed-tenants-api/graph/loaders"
 )
 
+// Options configure the handler.
+type Options struct {
+	Limits        Limits
+	Introspection bool // answer __schema/__type queries
+	APQCacheSize  int  // automatic persisted queries kept; 0 turns APQ off
+}
+
 // NewHandler builds the GraphQL handler explicitly (NewDefaultServer is
 // deprecated): POST and GET (queries only) transports, a parsed-query cache,
-// introspection, the error presenter and panic recovery.
-func NewHandler(r *Resolver, log *slog.Logger) *handler.Server {
+// APQ, optional introspection, the operation limits, the error presenter and
+// panic recovery.
+func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
 		Resolvers:  r,
 		Directives: Directives(),
@@ -27,8 +35,14 @@ func NewHandler(r *Resolver, log *slog.Logger) *handler.Server {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
+	if opts.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	if opts.APQCacheSize > 0 {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.APQCacheSize)})
+	}
 	srv.Use(PageSizeLimit{})
+	srv.Use(ShapeLimit{opts.Limits})
 	// One set of loaders per operation, never shared between requests.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(loaders.NewContext(ctx, loaders.New(r.Client, r.Now)))

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -162,6 +163,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	api := server.New(st, log, nil)
 	api.Debug = os.Getenv("DEBUG") == "1"
+	if api.Config, err = configFromEnv(api.Config); err != nil {
+		return err
+	}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -177,6 +181,50 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+// configFromEnv overrides the server's defaults with the environment.
+func configFromEnv(c server.Config) (server.Config, error) {
+	var err error
+	setInt := func(name string, dst *int) {
+		if v := os.Getenv(name); v != "" && err == nil {
+			*dst, err = strconv.Atoi(v)
+			if err != nil {
+				err = fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	}
+	maxBody := int(c.MaxBodyBytes)
+	setInt("MAX_BODY_BYTES", &maxBody)
+	c.MaxBodyBytes = int64(maxBody)
+	setInt("MAX_DEPTH", &c.Limits.MaxDepth)
+	setInt("MAX_ALIASES", &c.Limits.MaxAliases)
+	setInt("MAX_FIELDS", &c.Limits.MaxFields)
+	setInt("RATE_BURST", &c.RateBurst)
+	setInt("APQ_CACHE_SIZE", &c.APQCacheSize)
+	if v := os.Getenv("RATE_LIMIT"); v != "" && err == nil {
+		if c.RatePerSecond, err = strconv.ParseFloat(v, 64); err != nil {
+			err = fmt.Errorf("RATE_LIMIT: %w", err)
+		}
+	}
+	if v := os.Getenv("REQUEST_TIMEOUT"); v != "" && err == nil {
+		if c.RequestTimeout, err = time.ParseDuration(v); err != nil {
+			err = fmt.Errorf("REQUEST_TIMEOUT: %w", err)
+		}
+	}
+	if v := os.Getenv("INTROSPECTION"); v != "" && err == nil {
+		if c.Introspection, err = strconv.ParseBool(v); err != nil {
+			err = fmt.Errorf("INTROSPECTION: %w", err)
+		}
+	}
+	if v := os.Getenv("CORS_ORIGINS"); v != "" {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.CORSOrigins = append(c.CORSOrigins, o)
+			}
+		}
+	}
+	return c, err
 }
 
 func printDemo(addr net.Addr, d *seed.Demo) {

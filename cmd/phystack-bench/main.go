@@ -103,6 +103,25 @@ func run() error {
 	partner := map[string]any{"partner": seeded.PartnerID}
 	ctx := context.Background()
 
+	// One token per worker: the workers model console users, each under the
+	// server's default per-token rate limit.
+	who, _, err := c.Do(ctx, `{ viewer { user { email } } }`, nil)
+	if err != nil {
+		return err
+	}
+	var me struct{ Viewer struct{ User struct{ Email string } } }
+	_ = json.Unmarshal(who.Data, &me)
+	clients := make([]*bench.Client, conc)
+	for w := range clients {
+		mint := exec.Command(bin, "token", "create", "--email", me.Viewer.User.Email, "--ttl", "24h", "--label", "bench")
+		mint.Env, mint.Stderr = childEnv, os.Stderr
+		tok, err := mint.Output()
+		if err != nil {
+			return fmt.Errorf("token create: %w", err)
+		}
+		clients[w] = &bench.Client{URL: c.URL, Token: strings.TrimSpace(string(tok)), HTTP: httpc}
+	}
+
 	// Plans for the create scenario.
 	var plans struct {
 		PlanCatalog []struct{ ID string } `json:"planCatalog"`
@@ -129,8 +148,8 @@ func run() error {
 	floor := &bench.Floor{DB: st.DB, Postgres: st.Dialect == "postgres"}
 	partnerID := gid.Decode(seeded.PartnerID)
 
-	dashboard := func(ctx context.Context, _, _ int) (int, error) {
-		_, n, err := c.Do(ctx, bench.Dashboard, partner)
+	dashboard := func(ctx context.Context, w, _ int) (int, error) {
+		_, n, err := clients[w].Do(ctx, bench.Dashboard, partner)
 		return n, err
 	}
 	floorOp := func(ctx context.Context, _, _ int) (int, error) {
@@ -139,7 +158,7 @@ func run() error {
 	}
 	cursors := make([]any, conc)
 	tree := func(ctx context.Context, w, _ int) (int, error) {
-		res, n, err := c.Do(ctx, bench.Tree, map[string]any{"partner": seeded.PartnerID, "after": cursors[w]})
+		res, n, err := clients[w].Do(ctx, bench.Tree, map[string]any{"partner": seeded.PartnerID, "after": cursors[w]})
 		if err != nil {
 			return n, err
 		}
@@ -160,17 +179,17 @@ func run() error {
 		}
 		return n, nil
 	}
-	catalog := func(ctx context.Context, _, _ int) (int, error) {
-		_, n, err := c.Do(ctx, bench.Catalog, partner)
+	catalog := func(ctx context.Context, w, _ int) (int, error) {
+		_, n, err := clients[w].Do(ctx, bench.Catalog, partner)
 		return n, err
 	}
-	viewerOp := func(ctx context.Context, _, _ int) (int, error) {
-		_, n, err := c.Do(ctx, bench.Viewer, nil)
+	viewerOp := func(ctx context.Context, w, _ int) (int, error) {
+		_, n, err := clients[w].Do(ctx, bench.Viewer, nil)
 		return n, err
 	}
 	runID := time.Now().UnixNano()
 	create := func(ctx context.Context, w, i int) (int, error) {
-		res, n, err := c.Do(ctx, bench.Create, map[string]any{"in": map[string]any{
+		res, n, err := clients[w].Do(ctx, bench.Create, map[string]any{"in": map[string]any{
 			"partnerId": seeded.PartnerID, "displayName": fmt.Sprintf("Load %d-%d-%d", runID, w, i),
 			"country": "FI", "tenantPlanId": tp, "supportPlanId": sp,
 		}})

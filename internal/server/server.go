@@ -4,9 +4,12 @@ package server
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"strconv"
@@ -14,8 +17,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/klauspost/compress/gzhttp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/cors"
 
 	"github.com/phystack/managed-tenants-api/graph"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
@@ -30,6 +35,8 @@ import (
 
 // Server serves the API of one store.
 type Server struct {
+	// Config holds the limits; New sets DefaultConfig.
+	Config Config
 	// Debug adds each response's SQL statement count to its extensions
 	// (sqlStatements); the serve command sets it from DEBUG=1.
 	Debug bool
@@ -41,6 +48,7 @@ type Server struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	sqlStmts prometheus.Histogram
+	limiter  *rateLimiter
 }
 
 // New returns the server of st. now may be nil (wall clock).
@@ -50,7 +58,8 @@ func New(st *store.Store, log *slog.Logger, now func() time.Time) *Server {
 	}
 	reg := prometheus.NewRegistry()
 	s := &Server{
-		store: st, log: log, now: now, registry: reg,
+		Config: DefaultConfig(),
+		store:  st, log: log, now: now, registry: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "phystack_http_requests_total", Help: "HTTP requests by route and status.",
 		}, []string{"route", "status"}),
@@ -77,7 +86,14 @@ func (s *Server) Handler() http.Handler {
 		Tenancy:   &tenancy.Service{Client: s.store.Client, Dialect: s.store.Dialect, Now: s.now},
 		Workspace: &workspace.Service{Client: s.store.Client, Now: s.now},
 	}
-	gql := graph.NewHandler(resolver, s.log)
+	gql := graph.NewHandler(resolver, s.log, graph.Options{
+		Limits:        s.Config.Limits,
+		Introspection: s.Config.Introspection,
+		APQCacheSize:  s.Config.APQCacheSize,
+	})
+	if s.Config.RatePerSecond > 0 {
+		s.limiter = newRateLimiter(s.Config.RatePerSecond, s.Config.RateBurst)
+	}
 	if s.Debug {
 		gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 			res := next(ctx)
@@ -93,7 +109,18 @@ func (s *Server) Handler() http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Phystack managed tenants", "/query"))
-	mux.Handle("/query", s.authenticate(gql))
+	var query http.Handler = s.authenticate(gql)
+	if len(s.Config.CORSOrigins) > 0 {
+		// Without origins no CORS headers at all: only the server's own
+		// origin may call from a browser (rs/cors would allow "*").
+		query = cors.New(cors.Options{
+			AllowedOrigins: s.Config.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost},
+			AllowedHeaders: []string{"Authorization", "Content-Type"},
+			MaxAge:         600,
+		}).Handler(query)
+	}
+	mux.Handle("/query", gzhttp.GzipHandler(s.limitBody(query)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -156,11 +183,51 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
+// limitBody refuses bodies over MaxBodyBytes (413) and bounds the request's
+// time, database included.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.Config.MaxBodyBytes {
+			writeError(r.Context(), w, http.StatusRequestEntityTooLarge, apperr.BadUserInput,
+				fmt.Sprintf("the request body is over %d bytes", s.Config.MaxBodyBytes))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.Config.MaxBodyBytes)
+		if s.Config.RequestTimeout > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), s.Config.RequestTimeout)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// rateLimited answers 429 when key has used up its bucket.
+func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, key string) bool {
+	if s.limiter == nil {
+		return false
+	}
+	ok, wait := s.limiter.allow(key, time.Now())
+	if ok {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+	writeError(r.Context(), w, http.StatusTooManyRequests, "RATE_LIMITED", "too many requests: slow down")
+	return true
+}
+
 // authenticate puts the viewer of a valid bearer token in the context. A
 // missing or bad token leaves none: @authenticated answers UNAUTHENTICATED.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, present := auth.BearerToken(r.Header.Get("Authorization"))
+		key := "addr:" + clientAddr(r)
+		if present {
+			key = "token:" + hex.EncodeToString(auth.Hash(token))
+		}
+		if r.Method != http.MethodOptions && s.rateLimited(w, r, key) {
+			return
+		}
 		if !present {
 			next.ServeHTTP(w, r)
 			return
@@ -171,18 +238,27 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		case err != nil:
 			s.log.ErrorContext(r.Context(), "authenticate", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
-			writeInternal(r.Context(), w)
+			writeError(r.Context(), w, http.StatusServiceUnavailable, apperr.Internal, "internal error")
 		default:
 			next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
 		}
 	})
 }
 
-func writeInternal(ctx context.Context, w http.ResponseWriter) {
+func writeError(ctx context.Context, w http.ResponseWriter, status int, code apperr.Code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusServiceUnavailable)
+	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
-		"message":    "internal error",
-		"extensions": map[string]any{"code": "INTERNAL", "requestId": requestid.FromContext(ctx)},
+		"message":    msg,
+		"extensions": map[string]any{"code": string(code), "requestId": requestid.FromContext(ctx)},
 	}}})
+}
+
+// clientAddr is the peer's IP, for callers without a token.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -1,0 +1,35 @@
+package server
+
+import (
+	"time"
+
+	"github.com/phystack/managed-tenants-api/graph"
+)
+
+// Config holds the server's limits; DefaultConfig's values are ones a busy
+// console user and the load benchmarks never reach (the harness's fastest
+// scenario drives about 140 requests/s per token on this machine; a console
+// user makes a few).
+type Config struct {
+	MaxBodyBytes   int64         // request body; more is 413
+	RequestTimeout time.Duration // per request, database included
+	Limits         graph.Limits  // operation depth, aliases, fields
+	RatePerSecond  float64       // per token (or per client address without one); 0 = off
+	RateBurst      int
+	Introspection  bool     // a public API: on by default
+	CORSOrigins    []string // browser origins allowed besides the server's own
+	APQCacheSize   int      // automatic persisted queries kept
+}
+
+// DefaultConfig is the configuration without any environment.
+func DefaultConfig() Config {
+	return Config{
+		MaxBodyBytes:   1 << 20,
+		RequestTimeout: 15 * time.Second,
+		Limits:         graph.Limits{MaxDepth: 20, MaxAliases: 50, MaxFields: 1000},
+		RatePerSecond:  500,
+		RateBurst:      1000,
+		Introspection:  true,
+		APQCacheSize:   1000,
+	}
+}

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// rateLimiter keeps one token bucket per key (a token's hash, or a client
+// address) in memory. Buckets idle for longer than it takes to refill are
+// dropped, so memory follows the number of active callers.
+type rateLimiter struct {
+	perSecond rate.Limit
+	burst     int
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newRateLimiter(perSecond float64, burst int) *rateLimiter {
+	return &rateLimiter{perSecond: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
+}
+
+// allow reports whether key may make one more request now, and if not, how
+// long until it may.
+func (r *rateLimiter) allow(key string, now time.Time) (bool, time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	idle := time.Duration(float64(r.burst)/float64(r.perSecond)*float64(time.Second)) + time.Minute
+	if now.Sub(r.swept) > idle {
+		for k, b := range r.buckets {
+			if now.Sub(b.seen) > idle {
+				delete(r.buckets, k)
+			}
+		}
+		r.swept = now
+	}
+	b := r.buckets[key]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(r.perSecond, r.burst)}
+		r.buckets[key] = b
+	}
+	b.seen = now
+	res := b.lim.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}

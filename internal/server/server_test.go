@@ -1,0 +1,244 @@
+package server_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phystack/managed-tenants-api/internal/server"
+	"github.com/phystack/managed-tenants-api/internal/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+	resp   struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []struct {
+			Message    string         `json:"message"`
+			Extensions map[string]any `json:"extensions"`
+		} `json:"errors"`
+	}
+}
+
+func (r *result) code() string {
+	if len(r.resp.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.resp.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+func post(t *testing.T, api *testkit.API, token string, body []byte, header map[string]string) *result {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, api.URL+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	// A transport that does not decompress, so gzip is visible.
+	res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := &result{status: res.StatusCode, header: res.Header}
+	out.body, _ = io.ReadAll(res.Body)
+	if res.Header.Get("Content-Encoding") == "" {
+		_ = json.Unmarshal(out.body, &out.resp)
+	}
+	return out
+}
+
+func query(q string, vars map[string]any) []byte {
+	b, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	return b
+}
+
+func TestBodyOverOneMiBIsRefused(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	big := query("{ viewer { isStaff } }", map[string]any{"pad": strings.Repeat("x", 1<<20)})
+	res := post(t, api, w.Token(w.PartnerAdmin), big, nil)
+	if res.status != http.StatusRequestEntityTooLarge || res.code() != "BAD_USER_INPUT" {
+		t.Fatalf("1 MiB+ body: %d %s", res.status, res.body)
+	}
+	// The same token is not harmed: the next request works.
+	ok := post(t, api, w.Token(w.PartnerAdmin), query("{ viewer { isStaff } }", nil), nil)
+	if ok.status != http.StatusOK || len(ok.resp.Errors) != 0 {
+		t.Fatalf("after a refused body: %d %s", ok.status, ok.body)
+	}
+}
+
+func TestOperationShapeLimits(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) {
+		s.Config.Limits.MaxDepth = 4
+		s.Config.Limits.MaxAliases = 2
+		s.Config.Limits.MaxFields = 6
+	})
+	tok := w.Token(w.PartnerAdmin)
+	for name, tc := range map[string]struct {
+		q  string
+		ok bool
+	}{
+		"within":       {"{ viewer { memberships { tenant { id } } } }", true},
+		"too deep":     {"{ viewer { memberships { tenant { partner { id } } } } }", false},
+		"aliases":      {"{ a: viewer { isStaff } b: viewer { isStaff } c: viewer { isStaff } }", false},
+		"fields":       {"{ viewer { isStaff user { id email name isStaff invited } } }", false},
+		"via fragment": {"query { viewer { ...V } } fragment V on Viewer { memberships { tenant { partner { id } } } }", false},
+	} {
+		res := post(t, api, tok, query(tc.q, nil), nil)
+		if tc.ok != (len(res.resp.Errors) == 0) {
+			t.Errorf("%s: %s", name, res.body)
+		}
+		if !tc.ok && res.code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: code %q, want BAD_USER_INPUT", name, res.code())
+		}
+	}
+}
+
+func TestDefaultLimitsLetTheDashboardThrough(t *testing.T) {
+	t.Parallel()
+	c := server.DefaultConfig()
+	if c.MaxBodyBytes != 1<<20 || c.RatePerSecond != 500 || c.RateBurst != 1000 || !c.Introspection {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestRateLimitPerToken(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) {
+		s.Config.RatePerSecond = 0.5
+		s.Config.RateBurst = 3
+	})
+	q := query("{ viewer { isStaff } }", nil)
+	for i := 0; i < 3; i++ {
+		if res := post(t, api, w.Token(w.PartnerAdmin), q, nil); res.status != http.StatusOK {
+			t.Fatalf("request %d within the burst: %d %s", i, res.status, res.body)
+		}
+	}
+	res := post(t, api, w.Token(w.PartnerAdmin), q, nil)
+	if res.status != http.StatusTooManyRequests || res.code() != "RATE_LIMITED" || res.header.Get("Retry-After") == "" {
+		t.Fatalf("over the burst: %d %v %s", res.status, res.header, res.body)
+	}
+	// Another token is not harmed.
+	if other := post(t, api, w.Token(w.Staff), q, nil); other.status != http.StatusOK {
+		t.Fatalf("another token: %d %s", other.status, other.body)
+	}
+}
+
+func TestIntrospectionCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	q := query("{ __schema { queryType { name } } }", nil)
+	on := post(t, testkit.NewAPI(t, w.Store, nil), "", q, nil)
+	if len(on.resp.Errors) != 0 || !strings.Contains(string(on.resp.Data), `"Query"`) {
+		t.Fatalf("introspection on by default: %s", on.body)
+	}
+	off := post(t, testkit.NewAPI(t, w.Store, nil, func(s *server.Server) { s.Config.Introspection = false }), "", q, nil)
+	if len(off.resp.Errors) == 0 {
+		t.Fatalf("introspection off still answers: %s", off.body)
+	}
+}
+
+func TestCORSOnlyForConfiguredOrigins(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	preflight := func(api *testkit.API, origin string) *http.Response {
+		req, _ := http.NewRequest(http.MethodOptions, api.URL+"/query", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	def := testkit.NewAPI(t, w.Store, nil)
+	if got := preflight(def, "https://console.example").Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Fatalf("default config allows %q", got)
+	}
+	api := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) { s.Config.CORSOrigins = []string{"https://console.example"} })
+	res := preflight(api, "https://console.example")
+	if res.Header.Get("Access-Control-Allow-Origin") != "https://console.example" || res.Header.Get("Access-Control-Max-Age") != "600" {
+		t.Fatalf("allowed origin: %d %v", res.StatusCode, res.Header)
+	}
+	if got := preflight(api, "https://evil.example").Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Fatalf("other origin allowed: %q", got)
+	}
+}
+
+func TestGzipForLargeAnswers(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	q := query("{ __schema { types { name fields { name } } } }", nil)
+	gz := post(t, api, "", q, map[string]string{"Accept-Encoding": "gzip"})
+	if gz.header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("large answer with Accept-Encoding gzip: %v", gz.header)
+	}
+	plain := post(t, api, "", q, nil)
+	if plain.header.Get("Content-Encoding") != "" || len(plain.resp.Errors) != 0 {
+		t.Fatalf("without Accept-Encoding: %v %s", plain.header, plain.body[:100])
+	}
+	if len(gz.body) >= len(plain.body) {
+		t.Fatalf("gzip body %d bytes, plain %d", len(gz.body), len(plain.body))
+	}
+}
+
+func TestAutomaticPersistedQueries(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	q := "{ viewer { isStaff } }"
+	sum := sha256.Sum256([]byte(q))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+	hashOnly, _ := json.Marshal(map[string]any{"extensions": ext})
+	withQuery, _ := json.Marshal(map[string]any{"query": q, "extensions": ext})
+	tok := w.Token(w.PartnerAdmin)
+
+	first := post(t, api, tok, hashOnly, nil)
+	if len(first.resp.Errors) == 0 || first.resp.Errors[0].Message != "PersistedQueryNotFound" {
+		t.Fatalf("unknown hash: %s", first.body)
+	}
+	if reg := post(t, api, tok, withQuery, nil); len(reg.resp.Errors) != 0 {
+		t.Fatalf("register: %s", reg.body)
+	}
+	again := post(t, api, tok, hashOnly, nil)
+	if len(again.resp.Errors) != 0 || !strings.Contains(string(again.resp.Data), "isStaff") {
+		t.Fatalf("known hash: %s", again.body)
+	}
+}
+
+func TestRequestTimeoutIsAClearError(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) { s.Config.RequestTimeout = time.Nanosecond })
+	res := post(t, api, w.Token(w.PartnerAdmin), query("{ viewer { isStaff } }", nil), nil)
+	if res.code() != "INTERNAL" {
+		t.Fatalf("timed-out request: %d %s", res.status, res.body)
+	}
+	for _, leak := range []string{"context", "deadline", "sql", "pq:"} {
+		if strings.Contains(strings.ToLower(string(res.body)), leak) {
+			t.Fatalf("timed-out request leaks %q: %s", leak, res.body)
+		}
+	}
+}
