@@ -109,7 +109,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	var me struct{ Viewer struct{ User struct{ Email string } } }
+	var me struct {
+		Viewer struct{ User struct{ Email string } }
+	}
 	_ = json.Unmarshal(who.Data, &me)
 	clients := make([]*bench.Client, conc)
 	for w := range clients {
