@@ -13,15 +13,18 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
 
+	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/graph"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/auth"
@@ -48,7 +51,45 @@ type Server struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	sqlStmts prometheus.Histogram
+	ops      *prometheus.CounterVec
+	opTime   *prometheus.HistogramVec
+	errs     *prometheus.CounterVec
 	limiter  *rateLimiter
+}
+
+// reqInfo collects, for the request log and metrics, what inner layers
+// learn: the viewer and the GraphQL operation.
+type reqInfo struct {
+	mu        sync.Mutex
+	viewerID  int
+	operation string
+}
+
+type reqInfoKey struct{}
+
+func infoFrom(ctx context.Context) *reqInfo {
+	i, _ := ctx.Value(reqInfoKey{}).(*reqInfo)
+	if i == nil {
+		return &reqInfo{}
+	}
+	return i
+}
+
+// operationLabel bounds the label's values: names clients send are free
+// text, so only plain identifiers of modest length are kept.
+func operationLabel(name string) string {
+	if name == "" {
+		return "anonymous"
+	}
+	if len(name) > 64 {
+		return "other"
+	}
+	for _, c := range name {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return "other"
+		}
+	}
+	return name
 }
 
 // New returns the server of st. now may be nil (wall clock).
@@ -73,8 +114,19 @@ func New(st *store.Store, log *slog.Logger, now func() time.Time) *Server {
 		Help:    "SQL statements sent to the database per GraphQL request.",
 		Buckets: []float64{0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 50, 100},
 	})
-	reg.MustRegister(s.requests, s.latency, s.sqlStmts,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	s.ops = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "phystack_graphql_operations_total", Help: "GraphQL operations by operation name.",
+	}, []string{"operation"})
+	s.opTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "phystack_graphql_operation_duration_seconds", Help: "GraphQL request latency by operation name.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"operation"})
+	s.errs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "phystack_graphql_errors_total", Help: "GraphQL errors by extensions.code.",
+	}, []string{"code"})
+	reg.MustRegister(s.requests, s.latency, s.sqlStmts, s.ops, s.opTime, s.errs,
+		collectors.NewDBStatsCollector(st.DB, "phystack"),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s
 }
 
@@ -94,18 +146,32 @@ func (s *Server) Handler() http.Handler {
 	if s.Config.RatePerSecond > 0 {
 		s.limiter = newRateLimiter(s.Config.RatePerSecond, s.Config.RateBurst)
 	}
-	if s.Debug {
-		gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-			res := next(ctx)
-			if c := sqlcount.FromContext(ctx); c != nil && res != nil {
-				if res.Extensions == nil {
-					res.Extensions = map[string]any{}
-				}
-				res.Extensions["sqlStatements"] = c.Load()
-			}
+	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		res := next(ctx)
+		if oc := graphql.GetOperationContext(ctx); oc != nil {
+			info := infoFrom(ctx)
+			info.mu.Lock()
+			info.operation = oc.OperationName
+			info.mu.Unlock()
+		}
+		if res == nil {
 			return res
-		})
-	}
+		}
+		for _, e := range res.Errors {
+			code, _ := e.Extensions["code"].(string)
+			if code == "" {
+				code = "OTHER"
+			}
+			s.errs.WithLabelValues(code).Inc()
+		}
+		if c := sqlcount.FromContext(ctx); s.Debug && c != nil {
+			if res.Extensions == nil {
+				res.Extensions = map[string]any{}
+			}
+			res.Extensions["sqlStatements"] = c.Load()
+		}
+		return res
+	})
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Phystack managed tenants", "/query"))
@@ -162,6 +228,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		ctx := requestid.NewContext(r.Context(), id)
 		ctx, stmts := sqlcount.NewContext(ctx)
+		info := &reqInfo{}
+		ctx = context.WithValue(ctx, reqInfoKey{}, info)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(ctx))
 		route := r.URL.Path
@@ -173,13 +241,25 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		d := time.Since(start)
 		s.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		s.latency.WithLabelValues(route).Observe(d.Seconds())
-		if route == "/query" {
-			s.sqlStmts.Observe(float64(stmts.Load()))
-		}
-		s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+		info.mu.Lock()
+		op, viewerID := info.operation, info.viewerID
+		info.mu.Unlock()
+		attrs := []slog.Attr{
 			slog.String("request_id", id), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-			slog.Duration("duration", d), slog.Int64("sql_statements", stmts.Load()))
+			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		}
+		if route == "/query" {
+			s.sqlStmts.Observe(float64(stmts.Load()))
+			label := operationLabel(op)
+			s.ops.WithLabelValues(label).Inc()
+			s.opTime.WithLabelValues(label).Observe(d.Seconds())
+			attrs = append(attrs, slog.String("operation", op), slog.Int64("sql_statements", stmts.Load()))
+			if viewerID != 0 {
+				attrs = append(attrs, slog.String("viewer_id", gid.Encode(viewerID)))
+			}
+		}
+		s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 	})
 }
 
@@ -240,6 +320,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.log.ErrorContext(r.Context(), "authenticate", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
 			writeError(r.Context(), w, http.StatusServiceUnavailable, apperr.Internal, "internal error")
 		default:
+			info := infoFrom(r.Context())
+			info.mu.Lock()
+			info.viewerID = v.UserID
+			info.mu.Unlock()
 			next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
 		}
 	})

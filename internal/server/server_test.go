@@ -242,3 +242,46 @@ func TestRequestTimeoutIsAClearError(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsAndRequestLog(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	tok := w.Token(w.PartnerAdmin)
+	post(t, api, tok, []byte(`{"query":"query Dashboard { viewer { isStaff } }","operationName":"Dashboard"}`), nil)
+	post(t, api, tok, query(`{ tenant(id: "nope") { id } }`, nil), nil) // NOT_FOUND
+
+	res, err := http.Get(api.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{
+		`phystack_graphql_operations_total{operation="Dashboard"} 1`,
+		`phystack_graphql_operations_total{operation="anonymous"} 1`,
+		`phystack_graphql_operation_duration_seconds_count{operation="Dashboard"} 1`,
+		`phystack_graphql_errors_total{code="NOT_FOUND"} 1`,
+		`phystack_sql_statements_per_request_count 2`,
+		`go_sql_max_open_connections{db_name="phystack"}`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	var found bool
+	for _, line := range strings.Split(api.Log.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) != nil || rec["operation"] != "Dashboard" {
+			continue
+		}
+		found = true
+		if rec["viewer_id"] != testkit.ID(w.PartnerAdmin.ID) || rec["request_id"] == "" || rec["duration_ms"] == nil {
+			t.Errorf("request log line = %v", rec)
+		}
+	}
+	if !found {
+		t.Fatalf("no request log line for the Dashboard operation in:\n%s", api.Log.String())
+	}
+}
