@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: generate build run test lint bench bench-go check-generate
+.PHONY: generate build run test lint bench bench-go check-generate migration
 
 ## generate: regenerate ent + entgql, then gqlgen (in that order)
 generate:
@@ -16,6 +16,11 @@ check-generate: generate
 		(echo "generated code is stale: run make generate and commit" && exit 1)
 	@test -z "$$(git status --porcelain --untracked-files=all -- ent graph)" || \
 		(git status --porcelain -- ent graph; echo "generate left new files" && exit 1)
+
+## migration: write the next PostgreSQL migration from the ent schema (NAME=...)
+migration:
+	@test -n "$(NAME)" || (echo "usage: make migration NAME=add_something" && exit 1)
+	$(GO) run -mod=mod ./migrations/gen/main.go $(NAME)
 
 build:
 	$(GO) build -o bin/phystack-api ./cmd/phystack-api

@@ -86,13 +86,18 @@ func SQLiteDSN(path string) string {
 
 var migrateMu sync.Mutex
 
-// Migrate brings an empty or older database to the current schema. It only
-// adds: columns and tables are never dropped automatically.
+// Migrate brings an empty or older database to the current schema: on
+// PostgreSQL by the versioned migrations of migrations/ (MigrateVersioned);
+// on the embedded SQLite store by ent's automatic migration, which only adds
+// (columns and tables are never dropped).
 func (s *Store) Migrate(ctx context.Context) error {
 	// ent's migrator edits its package-level table definitions: one
 	// migration at a time per process.
 	migrateMu.Lock()
 	defer migrateMu.Unlock()
+	if s.Dialect == dialect.Postgres {
+		return s.MigrateVersioned(ctx)
+	}
 	if err := s.Client.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
