@@ -141,11 +141,6 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	if *migrate {
-		if err := st.Migrate(ctx); err != nil {
-			return err
-		}
-	}
 	addr := os.Getenv("ADDR")
 	if addr == "" {
 		addr = ":8080"
@@ -154,19 +149,46 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if *demo {
-		d, err := seed.LoadDemo(ctx, st.Client, auth.DefaultTTL)
-		if err != nil {
-			return err
-		}
-		printDemo(ln.Addr(), d)
-	}
 	api := server.New(st, log, nil)
 	api.Debug = os.Getenv("DEBUG") == "1"
 	if api.Config, err = configFromEnv(api.Config); err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+
+	// Serve at once (healthz answers, readyz says 503) and reach the
+	// database in the background, with backoff, however long it is down.
+	api.SetReady(false)
+	startCtx, cancelStart := context.WithCancel(ctx)
+	defer cancelStart()
+	go func() {
+		backoff := 100 * time.Millisecond
+		for {
+			err := st.Ping(startCtx, 3*time.Second)
+			if err == nil && *migrate {
+				err = st.Migrate(startCtx)
+			}
+			if err == nil && *demo {
+				var d *seed.Demo
+				if d, err = seed.LoadDemo(startCtx, st.Client, auth.DefaultTTL); err == nil {
+					printDemo(ln.Addr(), d)
+				}
+			}
+			if err == nil {
+				api.SetReady(true)
+				log.Info("ready", "store", st.Dialect)
+				return
+			}
+			log.Warn("database not ready; retrying", "error", err.Error(), "in", backoff.String())
+			select {
+			case <-startCtx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 5*time.Second)
+		}
+	}()
+
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

@@ -14,6 +14,7 @@ import (
 	"net/http/pprof"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -55,7 +56,12 @@ type Server struct {
 	opTime   *prometheus.HistogramVec
 	errs     *prometheus.CounterVec
 	limiter  *rateLimiter
+	ready    atomic.Bool
 }
+
+// SetReady says whether the database has been reached (and migrated) since
+// start; until then /readyz and /query answer 503. New starts ready.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 
 // reqInfo collects, for the request log and metrics, what inner layers
 // learn: the viewer and the GraphQL operation.
@@ -124,6 +130,7 @@ func New(st *store.Store, log *slog.Logger, now func() time.Time) *Server {
 	s.errs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "phystack_graphql_errors_total", Help: "GraphQL errors by extensions.code.",
 	}, []string{"code"})
+	s.ready.Store(true)
 	reg.MustRegister(s.requests, s.latency, s.sqlStmts, s.ops, s.opTime, s.errs,
 		collectors.NewDBStatsCollector(st.DB, "phystack"),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -186,12 +193,16 @@ func (s *Server) Handler() http.Handler {
 			MaxAge:         600,
 		}).Handler(query)
 	}
-	mux.Handle("/query", gzhttp.GzipHandler(s.limitBody(query)))
+	mux.Handle("/query", gzhttp.GzipHandler(s.whenReady(s.limitBody(query))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() {
+			http.Error(w, "starting: database not reached yet", http.StatusServiceUnavailable)
+			return
+		}
 		if err := s.store.Ping(r.Context(), 2*time.Second); err != nil {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 			return
@@ -260,6 +271,18 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 		}
 		s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+	})
+}
+
+// whenReady answers 503 at once while the database has not been reached.
+func (s *Server) whenReady(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() {
+			w.Header().Set("Retry-After", "1")
+			writeError(r.Context(), w, http.StatusServiceUnavailable, apperr.Internal, "the service is starting; try again shortly")
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -43,7 +43,7 @@ func Open(databaseURL string, opts ...ent.Option) (*Store, error) {
 	switch {
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
 		dia = dialect.Postgres
-		db, err = sql.Open("postgres", databaseURL)
+		db, err = sql.Open("postgres", withConnectTimeout(databaseURL))
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres: %w", err)
 		}
@@ -68,6 +68,21 @@ func Open(databaseURL string, opts ...ent.Option) (*Store, error) {
 	drv := sqlcount.Wrap(entsql.OpenDB(dia, db))
 	client := ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
 	return &Store{Client: client, DB: db, Dialect: dia}, nil
+}
+
+// withConnectTimeout bounds how long lib/pq waits for a connection, so that
+// requests fail fast while the database is unreachable (unless the URL says).
+func withConnectTimeout(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "3")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // SQLiteDSN is the modernc.org/sqlite DSN of a file: foreign keys on (ent
