@@ -1,0 +1,42 @@
+package gid
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestEncodeDecodeRoundTrip(t *testing.T) {
+	for _, s := range spans {
+		for _, id := range []int{s.start, s.start + 1, s.start + rangeSize - 1} {
+			if got := Decode(Encode(id)); got != id {
+				t.Errorf("Decode(Encode(%d)) = %d", id, got)
+			}
+		}
+	}
+	for _, bad := range []string{"", "abc", "dGVuYW50czo", Encode(-5), strings.Repeat("A", 1000), "\xff\x00"} {
+		if got := Decode(bad); got != Invalid {
+			t.Errorf("Decode(%q) = %d, want Invalid", bad, got)
+		}
+	}
+	// A table name that does not match the id's range is refused.
+	if id := Decode(Encode(spans[0].start)); id == Invalid {
+		t.Fatal("round trip broken")
+	}
+}
+
+// FuzzDecode: any string decodes to Invalid or to an id whose encoding is
+// the canonical form of a real range; never a panic.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{"", "abc", Encode(spans[0].start + 7), "dGVuYW50czox", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id := Decode(s)
+		if id == Invalid {
+			return
+		}
+		if Table(id) == "" || Decode(Encode(id)) != id {
+			t.Fatalf("Decode(%q) = %d, not a valid id", s, id)
+		}
+	})
+}
