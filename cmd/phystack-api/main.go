@@ -27,6 +27,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	_ "github.com/phystack/managed-tenants-api/ent/runtime" // privacy policies
@@ -237,6 +239,14 @@ func configFromEnv(c server.Config) (server.Config, error) {
 	if v := os.Getenv("INTROSPECTION"); v != "" && err == nil {
 		if c.Introspection, err = strconv.ParseBool(v); err != nil {
 			err = fmt.Errorf("INTROSPECTION: %w", err)
+		}
+	}
+	if v := os.Getenv("REDIS_URL"); v != "" && err == nil {
+		var opts *redis.Options
+		if opts, err = redis.ParseURL(v); err != nil {
+			err = fmt.Errorf("REDIS_URL: %w", err)
+		} else {
+			c.Redis = redis.NewClient(opts)
 		}
 	}
 	if v := os.Getenv("CORS_ORIGINS"); v != "" {

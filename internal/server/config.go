@@ -3,6 +3,8 @@ package server
 import (
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/phystack/managed-tenants-api/graph"
 )
 
@@ -16,9 +18,10 @@ type Config struct {
 	Limits         graph.Limits  // operation depth, aliases, fields
 	RatePerSecond  float64       // per token (or per client address without one); 0 = off
 	RateBurst      int
-	Introspection  bool     // a public API: on by default
-	CORSOrigins    []string // browser origins allowed besides the server's own
-	APQCacheSize   int      // automatic persisted queries kept
+	Redis          *redis.Client // set: the rate limit is shared between instances
+	Introspection  bool          // a public API: on by default
+	CORSOrigins    []string      // browser origins allowed besides the server's own
+	APQCacheSize   int           // automatic persisted queries kept
 }
 
 // DefaultConfig is the configuration without any environment.

@@ -55,7 +55,7 @@ type Server struct {
 	ops      *prometheus.CounterVec
 	opTime   *prometheus.HistogramVec
 	errs     *prometheus.CounterVec
-	limiter  *rateLimiter
+	limiter  limiter
 	ready    atomic.Bool
 }
 
@@ -150,8 +150,12 @@ func (s *Server) Handler() http.Handler {
 		Introspection: s.Config.Introspection,
 		APQCacheSize:  s.Config.APQCacheSize,
 	})
-	if s.Config.RatePerSecond > 0 {
-		s.limiter = newRateLimiter(s.Config.RatePerSecond, s.Config.RateBurst)
+	switch {
+	case s.Config.RatePerSecond <= 0:
+	case s.Config.Redis != nil:
+		s.limiter = newRedisLimiter(s.Config.Redis, s.Config.RatePerSecond, s.Config.RateBurst)
+	default:
+		s.limiter = memoryLimiter{newRateLimiter(s.Config.RatePerSecond, s.Config.RateBurst)}
 	}
 	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		res := next(ctx)
@@ -310,7 +314,11 @@ func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, key string)
 	if s.limiter == nil {
 		return false
 	}
-	ok, wait := s.limiter.allow(key, time.Now())
+	ok, wait, err := s.limiter.allow(r.Context(), key, time.Now())
+	if err != nil {
+		// A limiter that cannot answer must not stop the API: allow, and say so.
+		s.log.WarnContext(r.Context(), "rate limiter unavailable", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
+	}
 	if ok {
 		return false
 	}

@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/phystack/managed-tenants-api/internal/server"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
@@ -283,5 +286,67 @@ func TestMetricsAndRequestLog(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no request log line for the Dashboard operation in:\n%s", api.Log.String())
+	}
+}
+
+// With Redis, the per-token limit is shared between instances: two servers
+// together let through one burst, not two. TEST_REDIS_URL points at Redis.
+func TestRateLimitSharedThroughRedis(t *testing.T) {
+	t.Parallel()
+	raw := os.Getenv("TEST_REDIS_URL")
+	if raw == "" {
+		t.Skip("set TEST_REDIS_URL (CI does) to test the shared rate limit")
+	}
+	opts, err := redis.ParseURL(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { rdb.Close() })
+	w := testkit.NewWorld(t)
+	shared := func(s *server.Server) {
+		s.Config.Redis = rdb
+		s.Config.RatePerSecond = 0.2
+		s.Config.RateBurst = 4
+	}
+	a, b := testkit.NewAPI(t, w.Store, nil, shared), testkit.NewAPI(t, w.Store, nil, shared)
+	q := query("{ viewer { isStaff } }", nil)
+	tok := w.Token(w.PartnerAdmin) // a fresh random token: its own bucket in Redis
+	allowed, limited := 0, 0
+	for i := 0; i < 8; i++ {
+		api := a
+		if i%2 == 1 {
+			api = b
+		}
+		switch res := post(t, api, tok, q, nil); res.status {
+		case http.StatusOK:
+			allowed++
+		case http.StatusTooManyRequests:
+			limited++
+		default:
+			t.Fatalf("request %d: %d %s", i, res.status, res.body)
+		}
+	}
+	if allowed != 4 || limited != 4 {
+		t.Fatalf("8 requests over two instances: %d allowed, %d limited; want one shared burst of 4", allowed, limited)
+	}
+	// Another token has its own bucket.
+	if res := post(t, b, w.Token(w.Staff), q, nil); res.status != http.StatusOK {
+		t.Fatalf("another token: %d", res.status)
+	}
+}
+
+// A Redis that cannot be reached does not stop the API.
+func TestRateLimiterDownFailsOpen(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	t.Cleanup(func() { rdb.Close() })
+	api := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) { s.Config.Redis = rdb })
+	if res := post(t, api, w.Token(w.PartnerAdmin), query("{ viewer { isStaff } }", nil), nil); res.status != http.StatusOK {
+		t.Fatalf("with Redis down: %d %s", res.status, res.body)
+	}
+	if !strings.Contains(api.Log.String(), "rate limiter unavailable") {
+		t.Fatalf("not logged:\n%s", api.Log.String())
 	}
 }
