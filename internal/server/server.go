@@ -159,7 +159,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		res := next(ctx)
-		if oc := graphql.GetOperationContext(ctx); oc != nil {
+		// Requests that fail before parsing (bad JSON) have no operation.
+		if graphql.HasOperationContext(ctx) {
+			oc := graphql.GetOperationContext(ctx)
 			info := infoFrom(ctx)
 			info.mu.Lock()
 			info.operation = oc.OperationName
@@ -186,7 +188,7 @@ func (s *Server) Handler() http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Phystack managed tenants", "/query"))
-	var query http.Handler = s.authenticate(gql)
+	var query http.Handler = s.authenticate(requestErrors(gql))
 	if len(s.Config.CORSOrigins) > 0 {
 		// Without origins no CORS headers at all: only the server's own
 		// origin may call from a browser (rs/cors would allow "*").

@@ -350,3 +350,35 @@ func TestRateLimiterDownFailsOpen(t *testing.T) {
 		t.Fatalf("not logged:\n%s", api.Log.String())
 	}
 }
+
+// GraphQL over HTTP: request errors are 200 under application/json, 400
+// without a data entry under application/graphql-response+json; a body that
+// is not JSON is 400 (BAD_USER_INPUT), never a panic.
+func TestGraphQLOverHTTPRequestErrors(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	for name, tc := range map[string]struct {
+		body, accept string
+		status       int
+		data         bool // a "data" key is present
+	}{
+		"parse, json":              {`{"query":"{"}`, "application/json", 200, true},
+		"validation, json":         {`{"query":"{ nope }"}`, "application/json", 200, true},
+		"parse, graphql-response":  {`{"query":"{"}`, "application/graphql-response+json", 400, false},
+		"validation, graphql-resp": {`{"query":"{ nope }"}`, "application/graphql-response+json", 400, false},
+		"not json":                 {`{"query":`, "application/json", 400, true},
+		"success, graphql-resp":    {`{"query":"{ __typename }"}`, "application/graphql-response+json", 200, true},
+	} {
+		res := post(t, api, "", []byte(tc.body), map[string]string{"Accept": tc.accept})
+		var raw map[string]json.RawMessage
+		_ = json.Unmarshal(res.body, &raw)
+		_, hasData := raw["data"]
+		if res.status != tc.status || hasData != tc.data {
+			t.Errorf("%s: status %d, data key %v; want %d, %v: %s", name, res.status, hasData, tc.status, tc.data, res.body)
+		}
+	}
+	if strings.Contains(api.Log.String(), "panic") {
+		t.Fatalf("a request error panicked:\n%s", api.Log.String())
+	}
+}
