@@ -749,15 +749,15 @@ func TestAccessReferenceToHiddenIsNull(t *testing.T) {
 
 const accessTreeQuery = `query($id: ID!) {
   tenant(id: $id) {
-    managedTenants {
+    managedTenants(first: 50) {
       totalCount
       edges { node {
         id
-        spaces { totalCount edges { node { id
-          devices { totalCount edges { node { id installations { totalCount } } } }
-          installations { totalCount }
+        spaces(first: 20) { totalCount edges { node { id
+          devices(first: 20) { totalCount edges { node { id installations(first: 10) { totalCount } } } }
+          installations(first: 10) { totalCount }
         } } }
-        members { totalCount }
+        members(first: 20) { totalCount }
       } }
     }
   }

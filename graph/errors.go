@@ -71,6 +71,9 @@ func classify(err error) (apperr.Code, string) {
 		case string(apperr.NotFound):
 			// entgql's node-not-found echoes the raw id: one message for all.
 			return apperr.NotFound, apperr.ErrNotFound.Message
+		case "COMPLEXITY_LIMIT_EXCEEDED":
+			// An abuse limit, like depth and page size: the caller's to fix.
+			return apperr.BadUserInput, leaf.Message
 		default:
 			return "", ""
 		}

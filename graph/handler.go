@@ -30,6 +30,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
 		Resolvers:  r,
 		Directives: Directives(),
+		Complexity: Complexity(),
 	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -43,6 +44,9 @@ func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
 	}
 	srv.Use(PageSizeLimit{})
 	srv.Use(ShapeLimit{opts.Limits})
+	if opts.Limits.MaxComplexity > 0 {
+		srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
+	}
 	// One set of loaders per operation, never shared between requests.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(loaders.NewContext(ctx, loaders.New(r.Client, r.Now)))

@@ -16,6 +16,8 @@ type Limits struct {
 	MaxDepth   int // nested selection levels
 	MaxAliases int // aliased fields
 	MaxFields  int // field selections, fragments expanded
+	// MaxComplexity bounds the operation's cost (see Complexity).
+	MaxComplexity int
 }
 
 // ShapeLimit refuses operations deeper, wider or more aliased than Limits,

@@ -224,6 +224,7 @@ func configFromEnv(c server.Config) (server.Config, error) {
 	setInt("MAX_DEPTH", &c.Limits.MaxDepth)
 	setInt("MAX_ALIASES", &c.Limits.MaxAliases)
 	setInt("MAX_FIELDS", &c.Limits.MaxFields)
+	setInt("MAX_COMPLEXITY", &c.Limits.MaxComplexity)
 	setInt("RATE_BURST", &c.RateBurst)
 	setInt("APQ_CACHE_SIZE", &c.APQCacheSize)
 	if v := os.Getenv("RATE_LIMIT"); v != "" && err == nil {

@@ -29,7 +29,7 @@ func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:   1 << 20,
 		RequestTimeout: 15 * time.Second,
-		Limits:         graph.Limits{MaxDepth: 20, MaxAliases: 50, MaxFields: 1000},
+		Limits:         graph.Limits{MaxDepth: 20, MaxAliases: 50, MaxFields: 1000, MaxComplexity: graph.DefaultMaxComplexity},
 		RatePerSecond:  500,
 		RateBurst:      1000,
 		Introspection:  true,

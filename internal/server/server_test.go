@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -380,5 +381,32 @@ func TestGraphQLOverHTTPRequestErrors(t *testing.T) {
 	}
 	if strings.Contains(api.Log.String(), "panic") {
 		t.Fatalf("a request error panicked:\n%s", api.Log.String())
+	}
+}
+
+// Complexity: a connection costs its page size times its selection; an
+// operation over the limit is BAD_USER_INPUT before anything runs. One
+// operation per request: a JSON array (a batch) is refused.
+func TestComplexityAndBatches(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	tok := w.Token(w.PartnerAdmin)
+	vars := map[string]any{"p": testkit.ID(w.Partner.ID)}
+	nested := func(n int) string {
+		return fmt.Sprintf(`query($p: ID!) { tenant(id: $p) { managedTenants(first: %[1]d) { edges { node {
+			spaces(first: %[1]d) { edges { node { devices(first: %[1]d) { edges { node {
+			installations(first: %[1]d) { edges { node { id name app } } } } } } } } } } } } } }`, n)
+	}
+	if res := post(t, api, tok, query(nested(10), vars), nil); len(res.resp.Errors) != 0 {
+		t.Fatalf("pages of 10 at four levels: %s", res.body)
+	}
+	res := post(t, api, tok, query(nested(100), vars), nil)
+	if res.code() != "BAD_USER_INPUT" || !strings.Contains(res.resp.Errors[0].Message, "complexity") {
+		t.Fatalf("pages of 100 at four levels: %s", res.body)
+	}
+	batch := post(t, api, tok, []byte(`[{"query":"{ viewer { isStaff } }"},{"query":"{ viewer { isStaff } }"}]`), nil)
+	if batch.status != http.StatusBadRequest || len(batch.resp.Errors) == 0 || strings.Contains(string(batch.body), "isStaff\":") {
+		t.Fatalf("a batch: %d %s", batch.status, batch.body)
 	}
 }
