@@ -36,6 +36,7 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/auth"
 	"github.com/phystack/managed-tenants-api/internal/seed"
 	"github.com/phystack/managed-tenants-api/internal/server"
+	"github.com/phystack/managed-tenants-api/internal/server/graphiql"
 	"github.com/phystack/managed-tenants-api/internal/store"
 )
 
@@ -174,6 +175,14 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 				var d *seed.Demo
 				if d, err = seed.LoadDemo(startCtx, st.Client, auth.DefaultTTL); err == nil {
 					printDemo(ln.Addr(), d)
+					// partnerAdmin first: it is the one in the Headers tab.
+					offered := []graphiql.Token{{Name: "partnerAdmin", Token: d.Tokens["partnerAdmin"]}}
+					for _, p := range seed.Personas {
+						if p.Key != "partnerAdmin" {
+							offered = append(offered, graphiql.Token{Name: p.Key, Token: d.Tokens[p.Key]})
+						}
+					}
+					api.Playground.SetDemoTokens(offered)
 				}
 			}
 			if err == nil {

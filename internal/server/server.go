@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -30,6 +29,7 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/auth"
 	"github.com/phystack/managed-tenants-api/internal/requestid"
+	"github.com/phystack/managed-tenants-api/internal/server/graphiql"
 	"github.com/phystack/managed-tenants-api/internal/sqlcount"
 	"github.com/phystack/managed-tenants-api/internal/store"
 	"github.com/phystack/managed-tenants-api/internal/tenancy"
@@ -41,6 +41,8 @@ import (
 type Server struct {
 	// Config holds the limits; New sets DefaultConfig.
 	Config Config
+	// Playground is the GraphiQL page at GET /, served from the binary.
+	Playground *graphiql.Page
 	// Debug adds each response's SQL statement count to its extensions
 	// (sqlStatements); the serve command sets it from DEBUG=1.
 	Debug bool
@@ -105,8 +107,9 @@ func New(st *store.Store, log *slog.Logger, now func() time.Time) *Server {
 	}
 	reg := prometheus.NewRegistry()
 	s := &Server{
-		Config: DefaultConfig(),
-		store:  st, log: log, now: now, registry: reg,
+		Config:     DefaultConfig(),
+		Playground: &graphiql.Page{Endpoint: "/query"},
+		store:      st, log: log, now: now, registry: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "phystack_http_requests_total", Help: "HTTP requests by route and status.",
 		}, []string{"route", "status"}),
@@ -187,7 +190,8 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", playground.Handler("Phystack managed tenants", "/query"))
+	mux.Handle("GET /{$}", s.Playground)
+	mux.Handle("GET "+graphiql.AssetsPath, gzhttp.GzipHandler(graphiql.Assets()))
 	var query http.Handler = s.authenticate(requestErrors(gql))
 	if len(s.Config.CORSOrigins) > 0 {
 		// Without origins no CORS headers at all: only the server's own
