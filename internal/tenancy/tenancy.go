@@ -126,11 +126,12 @@ func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent
 	var created int
 	err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
 		sys := rule.SystemContext(ctx)
-		// Lock the partner so that unflagging it waits for this creation
-		// (SQLite serialises write transactions already).
+		// A shared lock on the partner: unflagging it (FOR UPDATE) waits
+		// for this creation, while creations under one partner do not wait
+		// for each other. SQLite serialises write transactions already.
 		q := tx.Tenant.Query().Where(tenant.ID(partner.ID))
 		if s.Dialect == dialect.Postgres {
-			q = q.ForUpdate()
+			q = q.ForShare()
 		}
 		p, err := q.Only(sys)
 		if err != nil {
