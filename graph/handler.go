@@ -42,8 +42,10 @@ func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
 	if opts.APQCacheSize > 0 {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.APQCacheSize)})
 	}
-	srv.Use(PageSizeLimit{})
+	// Shape first: it measures fragments once, so an operation whose
+	// expansion is huge is refused before anything walks it in full.
 	srv.Use(ShapeLimit{opts.Limits})
+	srv.Use(PageSizeLimit{})
 	if opts.Limits.MaxComplexity > 0 {
 		srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
 	}

@@ -36,8 +36,8 @@ func (l ShapeLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if oc.Operation == nil {
 		return nil
 	}
-	var s shape
-	s.walk(oc.Operation.SelectionSet, 1)
+	w := shapeWalker{memo: map[*ast.FragmentDefinition]shape{}}
+	s := w.set(oc.Operation.SelectionSet)
 	var msg string
 	switch {
 	case l.MaxDepth > 0 && s.depth > l.MaxDepth:
@@ -52,28 +52,51 @@ func (l ShapeLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(apperr.BadUserInput)}}
 }
 
+// shape is what a selection set holds, fragments expanded: its depth and
+// how many fields and aliases. Counts saturate, so that no operation can
+// overflow them.
 type shape struct{ depth, aliases, fields int }
 
-// walk counts a selection set; fragments are expanded (the validator has
-// already refused fragment cycles).
-func (s *shape) walk(set ast.SelectionSet, depth int) {
+const saturated = 1 << 40
+
+func add(a, b int) int { return min(a+b, saturated) }
+
+// shapeWalker measures each fragment once: a fragment spread many times,
+// or spreading others, costs its size in time, not its expansion (a chain of
+// fragments that each spread the next twice would otherwise be exponential).
+type shapeWalker struct {
+	memo map[*ast.FragmentDefinition]shape
+}
+
+func (w *shapeWalker) set(set ast.SelectionSet) shape {
+	var out shape
 	for _, sel := range set {
+		var s shape
 		switch f := sel.(type) {
 		case *ast.Field:
-			s.fields++
+			child := w.set(f.SelectionSet)
+			s = shape{depth: 1 + child.depth, fields: add(1, child.fields), aliases: child.aliases}
 			if f.Alias != "" && f.Alias != f.Name {
-				s.aliases++
+				s.aliases = add(s.aliases, 1)
 			}
-			if depth > s.depth {
-				s.depth = depth
-			}
-			s.walk(f.SelectionSet, depth+1)
 		case *ast.InlineFragment:
-			s.walk(f.SelectionSet, depth)
+			s = w.set(f.SelectionSet)
 		case *ast.FragmentSpread:
-			if f.Definition != nil {
-				s.walk(f.Definition.SelectionSet, depth)
+			if f.Definition == nil {
+				continue
+			}
+			var ok bool
+			if s, ok = w.memo[f.Definition]; !ok {
+				// The validator refuses fragment cycles; the zero entry
+				// guards anyway.
+				w.memo[f.Definition] = shape{}
+				s = w.set(f.Definition.SelectionSet)
+				w.memo[f.Definition] = s
 			}
 		}
+		out.depth = max(out.depth, s.depth)
+		out.fields = add(out.fields, s.fields)
+		out.aliases = add(out.aliases, s.aliases)
 	}
+	return out
 }

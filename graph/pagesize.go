@@ -34,13 +34,16 @@ func (PageSizeLimit) MutateOperationContext(_ context.Context, oc *graphql.Opera
 	if oc.Operation == nil {
 		return nil
 	}
-	if msg := checkPageSizes(oc.Operation.SelectionSet, oc.Variables); msg != "" {
+	seen := map[*ast.FragmentDefinition]bool{}
+	if msg := checkPageSizes(oc.Operation.SelectionSet, oc.Variables, seen); msg != "" {
 		return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(apperr.BadUserInput)}}
 	}
 	return nil
 }
 
-func checkPageSizes(set ast.SelectionSet, vars map[string]any) string {
+// checkPageSizes checks every field once: a fragment's arguments do not
+// depend on where it is spread, so each fragment is checked once (seen).
+func checkPageSizes(set ast.SelectionSet, vars map[string]any, seen map[*ast.FragmentDefinition]bool) string {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
@@ -66,16 +69,17 @@ func checkPageSizes(set ast.SelectionSet, vars map[string]any) string {
 					return fmt.Sprintf("%s.%s must be between 0 and %d", s.Alias, name, MaxPageSize)
 				}
 			}
-			if msg := checkPageSizes(s.SelectionSet, vars); msg != "" {
+			if msg := checkPageSizes(s.SelectionSet, vars, seen); msg != "" {
 				return msg
 			}
 		case *ast.InlineFragment:
-			if msg := checkPageSizes(s.SelectionSet, vars); msg != "" {
+			if msg := checkPageSizes(s.SelectionSet, vars, seen); msg != "" {
 				return msg
 			}
 		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				if msg := checkPageSizes(s.Definition.SelectionSet, vars); msg != "" {
+			if s.Definition != nil && !seen[s.Definition] {
+				seen[s.Definition] = true
+				if msg := checkPageSizes(s.Definition.SelectionSet, vars, seen); msg != "" {
 					return msg
 				}
 			}

@@ -24,6 +24,10 @@ type bucket struct {
 	seen time.Time
 }
 
+// maxBuckets bounds the map: past it, idle buckets are swept at once, and if
+// all are busy the oldest half goes (a callers flood, not real clients).
+const maxBuckets = 100_000
+
 func newRateLimiter(perSecond float64, burst int) *rateLimiter {
 	return &rateLimiter{perSecond: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
 }
@@ -34,13 +38,21 @@ func (r *rateLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	idle := time.Duration(float64(r.burst)/float64(r.perSecond)*float64(time.Second)) + time.Minute
-	if now.Sub(r.swept) > idle {
+	if now.Sub(r.swept) > idle || len(r.buckets) >= maxBuckets {
 		for k, b := range r.buckets {
 			if now.Sub(b.seen) > idle {
 				delete(r.buckets, k)
 			}
 		}
 		r.swept = now
+		if len(r.buckets) >= maxBuckets {
+			for k := range r.buckets {
+				if len(r.buckets) < maxBuckets/2 {
+					break
+				}
+				delete(r.buckets, k)
+			}
+		}
 	}
 	b := r.buckets[key]
 	if b == nil {

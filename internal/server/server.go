@@ -337,25 +337,30 @@ func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, key string)
 // missing or bad token leaves none: @authenticated answers UNAUTHENTICATED.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limited := func(key string) bool {
+			return r.Method != http.MethodOptions && s.rateLimited(w, r, key)
+		}
+		// Only a verified token gets a bucket of its own; anything else
+		// (no token, or one made up to dodge the limit) is charged to the
+		// client's address.
+		byAddr := "addr:" + clientAddr(r)
 		token, present := auth.BearerToken(r.Header.Get("Authorization"))
-		key := "addr:" + clientAddr(r)
-		if present {
-			key = "token:" + hex.EncodeToString(auth.Hash(token))
-		}
-		if r.Method != http.MethodOptions && s.rateLimited(w, r, key) {
-			return
-		}
 		if !present {
-			next.ServeHTTP(w, r)
+			if !limited(byAddr) {
+				next.ServeHTTP(w, r)
+			}
 			return
 		}
 		v, err := auth.Verify(r.Context(), s.store.Client, token, s.now())
 		switch {
 		case errors.Is(err, apperr.ErrUnauthenticated):
-			next.ServeHTTP(w, r)
+			if !limited(byAddr) {
+				next.ServeHTTP(w, r)
+			}
 		case err != nil:
 			s.log.ErrorContext(r.Context(), "authenticate", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
 			writeError(r.Context(), w, http.StatusServiceUnavailable, apperr.Internal, "internal error")
+		case limited("token:" + hex.EncodeToString(auth.Hash(token))):
 		default:
 			info := infoFrom(r.Context())
 			info.mu.Lock()

@@ -410,3 +410,50 @@ func TestComplexityAndBatches(t *testing.T) {
 		t.Fatalf("a batch: %d %s", batch.status, batch.body)
 	}
 }
+
+// Fragments spreading each other twice, 40 deep, expand to 2^40 fields: the
+// limits measure each fragment once and refuse it at once.
+func TestNestedFragmentsAreRefusedQuickly(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	var b strings.Builder
+	b.WriteString("query { ...F0 }\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "fragment F%d on Query { ...F%d ...F%d }\n", i, i+1, i+1)
+	}
+	b.WriteString("fragment F40 on Query { __typename }\n")
+	start := time.Now()
+	res := post(t, api, "", query(b.String(), nil), nil)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("took %s", took)
+	}
+	if res.code() != "BAD_USER_INPUT" {
+		t.Fatalf("nested fragments: %d %s", res.status, res.body)
+	}
+}
+
+// Made-up tokens do not get buckets of their own: they are charged to the
+// client's address like requests without a token.
+func TestMadeUpTokensShareTheAddressBucket(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) {
+		s.Config.RatePerSecond = 0.5
+		s.Config.RateBurst = 3
+	})
+	q := query("{ __typename }", nil)
+	var limited int
+	for i := 0; i < 6; i++ {
+		if res := post(t, api, fmt.Sprintf("phy_made_up_%d", i), q, nil); res.status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited != 3 {
+		t.Fatalf("6 requests with 6 made-up tokens: %d limited, want 3 (one address bucket of 3)", limited)
+	}
+	// A real token still has its own bucket.
+	if res := post(t, api, w.Token(w.Staff), q, nil); res.status != http.StatusOK {
+		t.Fatalf("a real token: %d", res.status)
+	}
+}

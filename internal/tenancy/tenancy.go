@@ -316,6 +316,10 @@ func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, in Create
 			uerrs = append(uerrs, apperr.Field(want.field, apperr.Invalid, "must be a plan of the partner's catalog"))
 		case p.Kind != want.kind:
 			uerrs = append(uerrs, apperr.Field(want.field, apperr.Invalid, "must be a "+string(want.kind)+" plan"))
+		case p.Currency != partner.Currency:
+			// A catalog in another currency than the partner's bills would
+			// never add up on its invoice.
+			uerrs = append(uerrs, apperr.Field(want.field, apperr.Invalid, "must be a plan in the partner's currency"))
 		case !p.Active:
 			uerrs = append(uerrs, apperr.Field(want.field, apperr.Invalid, "must be an active plan"))
 		case p.MonthlyPrice <= 0:

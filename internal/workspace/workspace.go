@@ -5,6 +5,7 @@ package workspace
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -20,6 +21,8 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/validate"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
 )
+
+var errUserCreated = errors.New("workspace: the invited user was created concurrently")
 
 // MaxName is the longest space, device, installation or app name.
 const MaxName = 100
@@ -66,11 +69,14 @@ func (s *Service) InviteMember(ctx context.Context, tenantID int, email string, 
 		return nil, apperr.UserErrors{apperr.Field("email", apperr.Invalid, err.Error())}
 	}
 	var id int
-	err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
+	invite := func(tx *ent.Tx) error {
 		sys := rule.SystemContext(ctx)
 		u, err := tx.User.Query().Where(user.Email(addr)).Only(sys)
 		if ent.IsNotFound(err) {
 			u, err = tx.User.Create().SetEmail(addr).SetInvited(true).SetCreatedAt(s.now()).Save(sys)
+			if sqlgraph.IsUniqueConstraintError(err) {
+				return errUserCreated
+			}
 		}
 		if err != nil {
 			return err
@@ -101,7 +107,12 @@ func (s *Service) InviteMember(ctx context.Context, tenantID int, email string, 
 			SetAfter(map[string]any{"email": addr, "role": string(role)}).
 			SetCreatedAt(s.now()).
 			Exec(sys)
-	})
+	}
+	err = store.WithTx(ctx, s.Client, invite)
+	if errors.Is(err, errUserCreated) {
+		// A concurrent invitation created the user first: now it exists.
+		err = store.WithTx(ctx, s.Client, invite)
+	}
 	if err != nil {
 		return nil, err
 	}

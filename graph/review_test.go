@@ -1,0 +1,83 @@
+package graph_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/internal/testkit"
+)
+
+// A plan of a catalog in another currency than the partner's is refused:
+// its lines could never be billed on the partner's invoice.
+func TestCreateManagedTenantRefusesPlansInAnotherCurrency(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	usd := w.Fixture.Catalog("USD") // its own catalog, not OtherPartner's
+	eurPartner := w.Tenant(testkit.TenantSpec{Name: "Mixed Partners", Partner: true, Catalog: usd})
+	w.Member(eurPartner, w.PartnerAdmin, enums.RoleAdmin)
+	token := w.Fixture.Token(w.PartnerAdmin) // memberships are read at authentication
+	var got struct {
+		CreateManagedTenant struct {
+			ManagedTenant *struct{ ID string }
+			UserErrors    []struct {
+				Field []string
+				Code  string
+			}
+		}
+	}
+	api.Do(token, `mutation($in: CreateManagedTenantInput!) { createManagedTenant(input: $in) {
+		managedTenant { id } userErrors { field code } } }`, map[string]any{"in": map[string]any{
+		"partnerId": testkit.ID(eurPartner.ID), "displayName": "Shop", "country": "SE",
+		"tenantPlanId": testkit.ID(usd.Plans["t-pro"].ID), "supportPlanId": testkit.ID(usd.Plans["s-prem"].ID),
+	}}).Decode(t, &got)
+	p := got.CreateManagedTenant
+	if p.ManagedTenant != nil || len(p.UserErrors) != 2 || p.UserErrors[0].Code != "INVALID" || p.UserErrors[1].Code != "INVALID" {
+		t.Fatalf("plans in USD for an EUR partner: %+v", p)
+	}
+}
+
+// Invitations of one new email into several tenants at once all succeed:
+// the one that loses the race to create the user retries and finds it.
+func TestConcurrentInvitationsOfANewEmail(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	admin := w.User("many-tenants-admin@example.com")
+	const n = 6
+	var tenants []string
+	for i := 0; i < n; i++ {
+		tn := w.Tenant(testkit.TenantSpec{Name: fmt.Sprintf("Invite %d", i)})
+		w.Member(tn, admin, enums.RoleAdmin)
+		tenants = append(tenants, testkit.ID(tn.ID))
+	}
+	token := w.Fixture.Token(admin)
+	var wg sync.WaitGroup
+	errs := make([]string, n)
+	for i := range tenants {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			res := api.Do(token, `mutation($t: ID!) { inviteMember(input: {tenantId: $t, email: "new.person@example.com", role: VIEWER}) {
+				membership { id } userErrors { code } } }`, map[string]any{"t": tenants[i]})
+			if len(res.Errors) > 0 || !json200(res.Raw) {
+				errs[i] = string(res.Raw)
+			}
+		}(i)
+	}
+	wg.Wait()
+	for i, e := range errs {
+		if e != "" {
+			t.Errorf("invitation %d: %s", i, e)
+		}
+	}
+}
+
+func json200(raw []byte) bool {
+	return !contains(raw, `"membership":null`) && !contains(raw, `"code"`)
+}
+
+func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }
