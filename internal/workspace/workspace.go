@@ -124,9 +124,10 @@ func (s *Service) CreateSpace(ctx context.Context, tenantID int, name string) (*
 	if _, err := requireRole(ctx, tenantID, enums.RoleEditor); err != nil {
 		return nil, err
 	}
-	n, err := validate.Name(name, MaxName)
-	if err != nil {
-		return nil, apperr.UserErrors{apperr.Field("name", apperr.Invalid, err.Error())}
+	var uerrs apperr.UserErrors
+	n := validName(&uerrs, "name", name)
+	if len(uerrs) > 0 {
+		return nil, uerrs
 	}
 	return s.Client.Space.Create().SetTenantID(tenantID).SetName(n).SetCreatedAt(s.now()).Save(ctx)
 }
@@ -152,14 +153,8 @@ func (s *Service) CreateDevice(ctx context.Context, spaceID int, name, serial st
 		return nil, err
 	}
 	var uerrs apperr.UserErrors
-	n, err := validate.Name(name, MaxName)
-	if err != nil {
-		uerrs = append(uerrs, apperr.Field("name", apperr.Invalid, err.Error()))
-	}
-	sn, err := validate.Name(serial, MaxName)
-	if err != nil {
-		uerrs = append(uerrs, apperr.Field("serialNumber", apperr.Invalid, err.Error()))
-	}
+	n := validName(&uerrs, "name", name)
+	sn := validName(&uerrs, "serialNumber", serial)
 	if len(uerrs) > 0 {
 		return nil, uerrs
 	}
@@ -182,14 +177,8 @@ func (s *Service) CreateInstallation(ctx context.Context, spaceID int, name, app
 		return nil, err
 	}
 	var uerrs apperr.UserErrors
-	n, err := validate.Name(name, MaxName)
-	if err != nil {
-		uerrs = append(uerrs, apperr.Field("name", apperr.Invalid, err.Error()))
-	}
-	a, err := validate.Name(app, MaxName)
-	if err != nil {
-		uerrs = append(uerrs, apperr.Field("app", apperr.Invalid, err.Error()))
-	}
+	n := validName(&uerrs, "name", name)
+	a := validName(&uerrs, "app", app)
 	if deviceID != nil {
 		d, err := s.Client.Device.Get(ctx, *deviceID)
 		if err != nil {
@@ -206,4 +195,14 @@ func (s *Service) CreateInstallation(ctx context.Context, spaceID int, name, app
 		SetTenantID(sp.TenantID).SetSpaceID(sp.ID).SetNillableDeviceID(deviceID).
 		SetName(n).SetApp(a).SetCreatedAt(s.now()).
 		Save(ctx)
+}
+
+// validName validates a name input, adding an INVALID user error on its
+// field when it breaks the rules.
+func validName(uerrs *apperr.UserErrors, field, value string) string {
+	n, err := validate.Name(value, MaxName)
+	if err != nil {
+		*uerrs = append(*uerrs, apperr.Field(field, apperr.Invalid, err.Error()))
+	}
+	return n
 }
