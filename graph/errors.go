@@ -60,6 +60,12 @@ func classify(err error) (apperr.Code, string) {
 	case ent.IsNotFound(err), errors.Is(err, privacy.Deny):
 		return apperr.NotFound, apperr.ErrNotFound.Message
 	}
+	// A resolver returned null for a non-null field: a bug of ours, not
+	// the caller's input.
+	var invalidNull *graphql.InvalidNullError
+	if errors.As(err, &invalidNull) {
+		return apperr.Internal, "internal error"
+	}
 	// gqlgen wraps every resolver error in a *gqlerror.Error (Err set), so
 	// only a gqlerror *leaf* is gqlgen's or entgql's own request error
 	// (argument coercion, pagination arguments); anything else under it is

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"entgo.io/ent/privacy"
+	gqlgraphql "github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -457,5 +458,18 @@ func TestRecover(t *testing.T) {
 				t.Fatalf("presented %s", wire)
 			}
 		})
+	}
+}
+
+// A null where the schema promises a value is the server's fault.
+func TestErrorPresenterInvalidNullIsInternal(t *testing.T) {
+	var buf bytes.Buffer
+	present := graph.ErrorPresenter(slog.New(slog.NewJSONHandler(&buf, nil)))
+	got := present(context.Background(), &gqlgraphql.InvalidNullError{DeclaredType: "Tenant!"})
+	if got.Extensions["code"] != "INTERNAL" || got.Message != "internal error" {
+		t.Fatalf("invalid null presented as %v %q", got.Extensions, got.Message)
+	}
+	if !strings.Contains(buf.String(), "internal error") {
+		t.Fatalf("not logged: %s", buf.String())
 	}
 }
