@@ -14,15 +14,12 @@ type limiter interface {
 	allow(ctx context.Context, key string, now time.Time) (ok bool, retryAfter time.Duration, err error)
 }
 
-func (r *rateLimiter) allowCtx(_ context.Context, key string, now time.Time) (bool, time.Duration, error) {
-	ok, wait := r.allow(key, now)
-	return ok, wait, nil
-}
-
+// memoryLimiter is the per-instance limiter.
 type memoryLimiter struct{ *rateLimiter }
 
-func (m memoryLimiter) allow(ctx context.Context, key string, now time.Time) (bool, time.Duration, error) {
-	return m.allowCtx(ctx, key, now)
+func (m memoryLimiter) allow(_ context.Context, key string, now time.Time) (bool, time.Duration, error) {
+	ok, wait := m.rateLimiter.allow(key, now)
+	return ok, wait, nil
 }
 
 // redisLimiter shares the buckets between instances through Redis (GCRA, as

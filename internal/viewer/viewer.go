@@ -1,5 +1,7 @@
 // Package viewer says who is calling: the user, the staff flag and the
-// user's memberships. The privacy rules in ent/rule read it from the context.
+// user's memberships. The privacy rules in ent/rule read the user from the
+// context (they filter by the memberships in the database); the domain
+// packages check roles against the memberships held here.
 package viewer
 
 import (
@@ -43,20 +45,13 @@ func (v *Viewer) Has(tenantID int, min enums.Role) bool {
 }
 
 // MemberTenantIDs lists the tenants the viewer belongs to, sorted.
-func (v *Viewer) MemberTenantIDs() []int { return v.tenantIDs(enums.RoleViewer) }
-
-// AdminTenantIDs lists the tenants the viewer administers, sorted.
-func (v *Viewer) AdminTenantIDs() []int { return v.tenantIDs(enums.RoleAdmin) }
-
-func (v *Viewer) tenantIDs(min enums.Role) []int {
+func (v *Viewer) MemberTenantIDs() []int {
 	if v == nil {
 		return nil
 	}
 	ids := make([]int, 0, len(v.roles))
-	for id, r := range v.roles {
-		if r.AtLeast(min) {
-			ids = append(ids, id)
-		}
+	for id := range v.roles {
+		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	return ids
