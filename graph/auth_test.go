@@ -1,10 +1,7 @@
 package graph_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
 	"strings"
@@ -21,32 +18,13 @@ import (
 // (omitted when header is "") and decodes the response.
 func authPost(t *testing.T, api *testkit.API, header, query string, vars map[string]any) *testkit.Response {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, api.URL+"/query", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	client := *api
+	client.T = t
+	var headers map[string]string
 	if header != "" {
-		req.Header.Set("Authorization", header)
+		headers = map[string]string{"Authorization": header}
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := &testkit.Response{Status: res.StatusCode, Raw: raw}
-	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
-	}
-	return out
+	return client.DoHeaders(headers, query, vars)
 }
 
 // authCounts counts every table a mutation could write, in the system context.

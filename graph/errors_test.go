@@ -46,35 +46,10 @@ func errRequireNoLeak(t *testing.T, body []byte, extra ...string) {
 // response headers.
 func errPost(t *testing.T, api *testkit.API, token, query string, vars map[string]any) (*testkit.Response, http.Header) {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, api.URL+"/query", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Fatalf("Content-Type = %q, want application/json (%d: %s)", ct, res.StatusCode, raw)
-	}
-	out := &testkit.Response{Status: res.StatusCode, Raw: raw}
-	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
-	}
-	return out, res.Header
+	client := *api
+	client.T = t
+	res := client.Do(token, query, vars)
+	return res, res.Header
 }
 
 // errRequireRequestIDs checks every error carries the response's request id.

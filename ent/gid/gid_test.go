@@ -1,6 +1,8 @@
 package gid
 
 import (
+	"encoding/base64"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -18,9 +20,12 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 			t.Errorf("Decode(%q) = %d, want Invalid", bad, got)
 		}
 	}
-	// A table name that does not match the id's range is refused.
-	if id := Decode(Encode(spans[0].start)); id == Invalid {
-		t.Fatal("round trip broken")
+	// A table name that does not match the id's range is refused: an id of
+	// one table dressed as another's names nothing.
+	other := spans[1].table
+	forged := base64.RawURLEncoding.EncodeToString([]byte(other + ":" + strconv.Itoa(spans[0].start+1)))
+	if got := Decode(forged); got != Invalid {
+		t.Fatalf("Decode(%s:%d) = %d, want Invalid", other, spans[0].start+1, got)
 	}
 }
 

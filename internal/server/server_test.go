@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/phystack/managed-tenants-api/internal/bench"
 	"github.com/phystack/managed-tenants-api/internal/server"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
 )
@@ -121,6 +122,15 @@ func TestDefaultLimitsLetTheDashboardThrough(t *testing.T) {
 	c := server.DefaultConfig()
 	if c.MaxBodyBytes != 1<<20 || c.RatePerSecond != 500 || c.RateBurst != 1000 || !c.Introspection {
 		t.Fatalf("defaults = %+v", c)
+	}
+	// The dashboard and the tree scenario pass every default limit.
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	for name, q := range map[string]string{"dashboard": bench.Dashboard, "tree": bench.Tree} {
+		res := post(t, api, w.Token(w.PartnerAdmin), query(q, map[string]any{"partner": testkit.ID(w.Partner.ID)}), nil)
+		if res.status != http.StatusOK || len(res.resp.Errors) != 0 || !strings.Contains(string(res.resp.Data), "managedTenants") {
+			t.Fatalf("%s under the default limits: %d %s", name, res.status, res.body)
+		}
 	}
 }
 

@@ -44,6 +44,7 @@ func Debug(s *server.Server) { s.Debug = true }
 // Response is a decoded GraphQL response.
 type Response struct {
 	Status     int
+	Header     http.Header
 	Raw        []byte
 	Data       json.RawMessage `json:"data"`
 	Errors     []Error         `json:"errors"`
@@ -63,11 +64,21 @@ func (e Error) Code() string { c, _ := e.Extensions["code"].(string); return c }
 // Do posts a GraphQL request with a bearer token ("" for none).
 func (a *API) Do(token, query string, vars map[string]any) *Response {
 	a.T.Helper()
+	var headers map[string]string
+	if token != "" {
+		headers = map[string]string{"Authorization": "Bearer " + token}
+	}
+	return a.DoHeaders(headers, query, vars)
+}
+
+// DoHeaders posts a GraphQL request with exactly these extra headers.
+func (a *API) DoHeaders(headers map[string]string, query string, vars map[string]any) *Response {
+	a.T.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, a.URL+"/query", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -75,7 +86,7 @@ func (a *API) Do(token, query string, vars map[string]any) *Response {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	out := &Response{Status: res.StatusCode, Raw: raw}
+	out := &Response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	if err := json.Unmarshal(raw, out); err != nil {
 		a.T.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
 	}
