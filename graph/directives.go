@@ -41,8 +41,10 @@ func Directives() generated.DirectiveRoot {
 			if !ok {
 				return nil, apperr.New(apperr.Internal, "internal error")
 			}
-			role, member := v.Role(partnerID)
+			role, member, err := v.Role(ctx, partnerID)
 			switch {
+			case err != nil:
+				return nil, err
 			case !member:
 				return nil, apperr.ErrNotFound
 			case role != enums.RoleAdmin:

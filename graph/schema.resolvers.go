@@ -176,11 +176,7 @@ func (r *tenantResolver) SupportPlan(ctx context.Context, obj *ent.Tenant) (*ent
 
 // ViewerRole is the resolver for the viewerRole field.
 func (r *tenantResolver) ViewerRole(ctx context.Context, obj *ent.Tenant) (*enums.Role, error) {
-	role, ok := viewer.FromContext(ctx).Role(obj.ID)
-	if !ok {
-		return nil, nil
-	}
-	return &role, nil
+	return viewerRole(ctx, obj.ID)
 }
 
 // Memberships is the resolver for the memberships field.

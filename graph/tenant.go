@@ -20,3 +20,13 @@ func (r *tenantResolver) currentPlan(ctx context.Context, obj *ent.Tenant, kind 
 	}
 	return cp.Tenant, nil
 }
+
+// viewerRole is the viewer's role in a tenant (null: not a member), batched
+// for a page of tenants into one membership query.
+func viewerRole(ctx context.Context, tenantID int) (*enums.Role, error) {
+	role, ok, err := loaders.For(ctx).ViewerRole(ctx, tenantID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &role, nil
+}

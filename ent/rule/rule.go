@@ -120,7 +120,14 @@ func WorkspacePolicy(createRole enums.Role) ent.Policy {
 				}
 				v, _ := m.Field("tenant_id")
 				tenantID, ok := v.(int)
-				if ok && viewer.FromContext(ctx).Has(tenantID, createRole) {
+				if !ok {
+					return privacy.Denyf("rule: %s without tenant", m.Type())
+				}
+				allowed, err := viewer.FromContext(ctx).Has(ctx, tenantID, createRole)
+				switch {
+				case err != nil:
+					return err
+				case allowed:
 					return privacy.Allow
 				}
 				return privacy.Denyf("rule: %s in tenant %v needs role %s", m.Type(), v, createRole)

@@ -13,6 +13,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/ent/subscription"
+	"github.com/phystack/managed-tenants-api/internal/viewer"
 )
 
 // Wait is how long a loader collects keys before fetching. gqlgen resolves
@@ -29,6 +30,9 @@ type CurrentPlans struct {
 // Loaders of one request.
 type Loaders struct {
 	CurrentPlans *dataloadgen.Loader[int, CurrentPlans]
+	// viewerRoles batches the viewer's role checks of a page of tenants
+	// (Tenant.viewerRole) into one membership query.
+	viewerRoles *dataloadgen.Loader[int, *enums.Role]
 
 	client *ent.Client
 	now    func() time.Time
@@ -59,7 +63,29 @@ func New(client *ent.Client, now func() time.Time) *Loaders {
 		CurrentPlans: dataloadgen.NewLoader(func(ctx context.Context, tenantIDs []int) ([]CurrentPlans, []error) {
 			return currentPlans(ctx, client, now().UTC(), tenantIDs)
 		}, dataloadgen.WithWait(Wait)),
+		viewerRoles: dataloadgen.NewLoader(func(ctx context.Context, tenantIDs []int) ([]*enums.Role, []error) {
+			roles, err := viewer.FromContext(ctx).Roles(ctx, tenantIDs)
+			if err != nil {
+				return nil, []error{err}
+			}
+			out := make([]*enums.Role, len(tenantIDs))
+			for i, id := range tenantIDs {
+				if r, ok := roles[id]; ok {
+					out[i] = &r
+				}
+			}
+			return out, nil
+		}, dataloadgen.WithWait(Wait)),
 	}
+}
+
+// ViewerRole is the viewer's role in a tenant (ok false: not a member).
+func (l *Loaders) ViewerRole(ctx context.Context, tenantID int) (enums.Role, bool, error) {
+	r, err := l.viewerRoles.Load(ctx, tenantID)
+	if err != nil || r == nil {
+		return "", false, err
+	}
+	return *r, true, nil
 }
 
 // currentPlans loads the running subscriptions of all tenants in one query

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -198,14 +199,13 @@ func TestVerify(t *testing.T) {
 		if v.UserID != u.ID || v.Email != u.Email || v.Staff {
 			t.Fatalf("viewer = %+v", v)
 		}
-		if r, ok := v.Role(partner.ID); !ok || r != enums.RoleAdmin {
-			t.Errorf("role in partner = %v, %v", r, ok)
+		roles, err := v.Roles(ctx, []int{partner.ID, managed.ID, partner.ID + managed.ID})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if r, ok := v.Role(managed.ID); !ok || r != enums.RoleViewer {
-			t.Errorf("role in managed = %v, %v", r, ok)
-		}
-		if ids := v.MemberTenantIDs(); len(ids) != 2 {
-			t.Errorf("member of %v, want 2 tenants", ids)
+		want := map[int]enums.Role{partner.ID: enums.RoleAdmin, managed.ID: enums.RoleViewer}
+		if !maps.Equal(roles, want) {
+			t.Errorf("roles = %v, want %v", roles, want)
 		}
 	})
 
@@ -214,8 +214,9 @@ func TestVerify(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.UserID != staff.ID || !v.Staff || len(v.MemberTenantIDs()) != 0 {
-			t.Fatalf("viewer = %+v, tenants %v", v, v.MemberTenantIDs())
+		roles, err := v.Roles(ctx, []int{partner.ID, managed.ID})
+		if err != nil || v.UserID != staff.ID || !v.Staff || len(roles) != 0 {
+			t.Fatalf("viewer = %+v, roles %v, %v", v, roles, err)
 		}
 	})
 
@@ -259,23 +260,31 @@ func TestVerify(t *testing.T) {
 }
 
 // TestVerifyReadsMembershipsAtEachCall: a role granted after the token was
-// issued counts from the next request.
+// issued counts from the next request, while one request's checks agree with
+// each other.
 func TestVerifyReadsMembershipsAtEachCall(t *testing.T) {
 	t.Parallel()
 	st, f, u := newUser(t)
+	ctx := context.Background()
 	tok := f.Token(u)
-	v, err := auth.Verify(context.Background(), st.Client, tok, time.Now())
-	if err != nil || len(v.MemberTenantIDs()) != 0 {
-		t.Fatalf("viewer = %+v, %v", v, err)
-	}
 	tn := f.Tenant(testkit.TenantSpec{Name: "Later"})
-	f.Member(tn, u, enums.RoleEditor)
-	v, err = auth.Verify(context.Background(), st.Client, tok, time.Now())
+	before, err := auth.Verify(ctx, st.Client, tok, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, ok := v.Role(tn.ID); !ok || r != enums.RoleEditor {
-		t.Fatalf("role = %v, %v", r, ok)
+	if r, ok, err := before.Role(ctx, tn.ID); err != nil || ok {
+		t.Fatalf("role before the grant = %v, %v, %v", r, ok, err)
+	}
+	f.Member(tn, u, enums.RoleEditor)
+	if r, ok, err := before.Role(ctx, tn.ID); err != nil || ok {
+		t.Fatalf("the same request changed its mind: %v, %v, %v", r, ok, err)
+	}
+	v, err := auth.Verify(ctx, st.Client, tok, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok, err := v.Role(ctx, tn.ID); err != nil || !ok || r != enums.RoleEditor {
+		t.Fatalf("role = %v, %v, %v", r, ok, err)
 	}
 }
 

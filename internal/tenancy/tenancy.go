@@ -334,7 +334,10 @@ func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, in Create
 // requireAdminOfPartner: non-members get NOT_FOUND; members who are not
 // admin, and tenants that are not (unmanaged) partners, FORBIDDEN.
 func (s *Service) requireAdminOfPartner(ctx context.Context, v *viewer.Viewer, partnerID int) (*ent.Tenant, error) {
-	role, ok := v.Role(partnerID)
+	role, ok, err := v.Role(ctx, partnerID)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, apperr.ErrNotFound
 	}
@@ -361,8 +364,14 @@ func (s *Service) RequirePartnerReader(ctx context.Context, partnerID int) (*ent
 	if err != nil {
 		return nil, err
 	}
-	if !v.Staff && !v.Has(partnerID, enums.RoleAdmin) {
-		return nil, apperr.ErrForbidden
+	if !v.Staff {
+		admin, err := v.Has(ctx, partnerID, enums.RoleAdmin)
+		if err != nil {
+			return nil, err
+		}
+		if !admin {
+			return nil, apperr.ErrForbidden
+		}
 	}
 	if !t.IsPartner || t.PartnerID != nil {
 		return nil, apperr.ErrForbidden
@@ -434,7 +443,10 @@ const (
 // display order. Non-members, staff included, get NOT_FOUND.
 func (s *Service) VisibleSettings(ctx context.Context, tenantID int) ([]Section, error) {
 	v := viewer.FromContext(ctx)
-	role, ok := v.Role(tenantID)
+	role, ok, err := v.Role(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, apperr.ErrNotFound
 	}

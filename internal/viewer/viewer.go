@@ -1,26 +1,37 @@
-// Package viewer says who is calling: the user, the staff flag and the
-// user's memberships. The privacy rules in ent/rule read the user from the
-// context (they filter by the memberships in the database); the domain
-// packages check roles against the memberships held here.
+// Package viewer says who is calling: the user, the staff flag and, on
+// demand, the user's roles. The privacy rules in ent/rule read the user from
+// the context (they filter by the memberships in the database); the domain
+// packages check roles through Role, which asks the database only for the
+// tenants a request actually checks (a partner admin may belong to 1,000
+// tenants; a request checks one or a page of them).
 package viewer
 
 import (
 	"context"
-	"slices"
+	"sync"
 
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 )
 
-// Viewer is the authenticated caller of one request. Its memberships are read
-// once at authentication; Grant records memberships the request itself made.
+// RoleLookup returns the viewer's roles in the given tenants; tenants it is
+// not a member of are absent from the map.
+type RoleLookup func(ctx context.Context, tenantIDs []int) (map[int]enums.Role, error)
+
+// Viewer is the authenticated caller of one request. Roles are looked up
+// once per tenant and request, and remembered (membership checks of one
+// request agree with each other).
 type Viewer struct {
 	UserID int
 	Email  string
 	Staff  bool
+
+	lookup RoleLookup // nil: roles holds every membership
+	mu     sync.Mutex
 	roles  map[int]enums.Role
+	known  map[int]bool // tenants whose role (or its absence) is in roles
 }
 
-// New builds a viewer from its memberships (tenant id -> role).
+// New builds a viewer whose memberships are all given (tenant id -> role).
 func New(userID int, email string, staff bool, roles map[int]enums.Role) *Viewer {
 	r := make(map[int]enums.Role, len(roles))
 	for k, v := range roles {
@@ -29,41 +40,77 @@ func New(userID int, email string, staff bool, roles map[int]enums.Role) *Viewer
 	return &Viewer{UserID: userID, Email: email, Staff: staff, roles: r}
 }
 
-// Role is the viewer's role in a tenant, if it is a member.
-func (v *Viewer) Role(tenantID int) (enums.Role, bool) {
+// NewLazy builds a viewer whose roles are read through lookup when needed.
+func NewLazy(userID int, email string, staff bool, lookup RoleLookup) *Viewer {
+	return &Viewer{UserID: userID, Email: email, Staff: staff, lookup: lookup,
+		roles: map[int]enums.Role{}, known: map[int]bool{}}
+}
+
+// Roles returns the viewer's roles in tenantIDs (absent: not a member),
+// asking the database once for all those not yet known.
+func (v *Viewer) Roles(ctx context.Context, tenantIDs []int) (map[int]enums.Role, error) {
 	if v == nil {
-		return "", false
+		return map[int]enums.Role{}, nil
 	}
-	r, ok := v.roles[tenantID]
-	return r, ok
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.lookup != nil {
+		var missing []int
+		for _, id := range tenantIDs {
+			if !v.known[id] {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			found, err := v.lookup(ctx, missing)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range missing {
+				v.known[id] = true
+				if r, ok := found[id]; ok {
+					v.roles[id] = r
+				}
+			}
+		}
+	}
+	out := make(map[int]enums.Role, len(tenantIDs))
+	for _, id := range tenantIDs {
+		if r, ok := v.roles[id]; ok {
+			out[id] = r
+		}
+	}
+	return out, nil
+}
+
+// Role is the viewer's role in a tenant, if it is a member.
+func (v *Viewer) Role(ctx context.Context, tenantID int) (enums.Role, bool, error) {
+	roles, err := v.Roles(ctx, []int{tenantID})
+	if err != nil {
+		return "", false, err
+	}
+	r, ok := roles[tenantID]
+	return r, ok, nil
 }
 
 // Has reports whether the viewer holds at least min in the tenant.
-func (v *Viewer) Has(tenantID int, min enums.Role) bool {
-	r, ok := v.Role(tenantID)
-	return ok && r.AtLeast(min)
-}
-
-// MemberTenantIDs lists the tenants the viewer belongs to, sorted.
-func (v *Viewer) MemberTenantIDs() []int {
-	if v == nil {
-		return nil
-	}
-	ids := make([]int, 0, len(v.roles))
-	for id := range v.roles {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
+func (v *Viewer) Has(ctx context.Context, tenantID int, min enums.Role) (bool, error) {
+	r, ok, err := v.Role(ctx, tenantID)
+	return ok && r.AtLeast(min), err
 }
 
 // Grant records a membership created during this request (the creator of a
 // managed tenant becomes its admin and may read its workspace at once).
 func (v *Viewer) Grant(tenantID int, role enums.Role) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	if v.roles == nil {
 		v.roles = map[int]enums.Role{}
 	}
 	v.roles[tenantID] = role
+	if v.known != nil {
+		v.known[tenantID] = true
+	}
 }
 
 type ctxKey struct{}

@@ -47,7 +47,10 @@ func requireRole(ctx context.Context, tenantID int, min enums.Role) (*viewer.Vie
 	if v == nil {
 		return nil, apperr.ErrUnauthenticated
 	}
-	role, ok := v.Role(tenantID)
+	role, ok, err := v.Role(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, apperr.ErrNotFound
 	}
