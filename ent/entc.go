@@ -56,7 +56,11 @@ func main() {
 			gen.FeatureModifier,
 			gen.FeatureExecQuery,
 		},
-	}, entc.Extensions(ex))
+	},
+		entc.Extensions(ex),
+		// After entgql's templates: ours override its totalCount helper.
+		entc.TemplateFiles("./ent/template/gql_total.tmpl"),
+	)
 	if err != nil {
 		log.Fatalf("ent codegen: %v", err)
 	}

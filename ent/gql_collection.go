@@ -167,35 +167,58 @@ func (_q *DeviceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Device) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID int `sql:"device_id"`
-							Count  int `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(device.InstallationsColumn), ids...))
-						})
-						if err := query.GroupBy(device.InstallationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
-							return err
-						}
-						m := make(map[int]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+						query.modifiers = append(query.modifiers, withPartitionTotal(device.InstallationsColumn, oneNode))
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Device) error {
+							for i := range nodes {
+								rows, err := nodes[i].NamedInstallations(alias)
+								if err != nil {
+									return err
+								}
+								n := 0
+								if len(rows) > 0 {
+									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
+										return err
+									}
+								}
+								if nodes[i].Edges.totalCount[2] == nil {
+									nodes[i].Edges.totalCount[2] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[2][alias] = n
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						query := query.Clone()
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Device) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID int `sql:"device_id"`
+								Count  int `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(device.InstallationsColumn), ids...))
+							})
+							if err := query.GroupBy(device.InstallationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[int]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[2] == nil {
+									nodes[i].Edges.totalCount[2] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[2][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Device) error {
 						for i := range nodes {
@@ -730,35 +753,58 @@ func (_q *SpaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Space) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID int `sql:"space_id"`
-							Count  int `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(space.DevicesColumn), ids...))
-						})
-						if err := query.GroupBy(space.DevicesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
-							return err
-						}
-						m := make(map[int]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+						query.modifiers = append(query.modifiers, withPartitionTotal(space.DevicesColumn, oneNode))
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Space) error {
+							for i := range nodes {
+								rows, err := nodes[i].NamedDevices(alias)
+								if err != nil {
+									return err
+								}
+								n := 0
+								if len(rows) > 0 {
+									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
+										return err
+									}
+								}
+								if nodes[i].Edges.totalCount[1] == nil {
+									nodes[i].Edges.totalCount[1] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[1][alias] = n
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						query := query.Clone()
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Space) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID int `sql:"space_id"`
+								Count  int `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(space.DevicesColumn), ids...))
+							})
+							if err := query.GroupBy(space.DevicesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[int]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[1] == nil {
+									nodes[i].Edges.totalCount[1] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[1][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Space) error {
 						for i := range nodes {
@@ -819,35 +865,58 @@ func (_q *SpaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Space) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID int `sql:"space_id"`
-							Count  int `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(space.InstallationsColumn), ids...))
-						})
-						if err := query.GroupBy(space.InstallationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
-							return err
-						}
-						m := make(map[int]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+						query.modifiers = append(query.modifiers, withPartitionTotal(space.InstallationsColumn, oneNode))
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Space) error {
+							for i := range nodes {
+								rows, err := nodes[i].NamedInstallations(alias)
+								if err != nil {
+									return err
+								}
+								n := 0
+								if len(rows) > 0 {
+									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
+										return err
+									}
+								}
+								if nodes[i].Edges.totalCount[2] == nil {
+									nodes[i].Edges.totalCount[2] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[2][alias] = n
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						query := query.Clone()
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Space) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID int `sql:"space_id"`
+								Count  int `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(space.InstallationsColumn), ids...))
+							})
+							if err := query.GroupBy(space.InstallationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[int]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[2] == nil {
+									nodes[i].Edges.totalCount[2] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[2][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Space) error {
 						for i := range nodes {
@@ -1014,35 +1083,58 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID int `sql:"partner_id"`
-							Count  int `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(tenant.ManagedTenantsColumn), ids...))
-						})
-						if err := query.GroupBy(tenant.ManagedTenantsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
-							return err
-						}
-						m := make(map[int]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.ManagedTenantsColumn, oneNode))
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
+							for i := range nodes {
+								rows, err := nodes[i].NamedManagedTenants(alias)
+								if err != nil {
+									return err
+								}
+								n := 0
+								if len(rows) > 0 {
+									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
+										return err
+									}
+								}
+								if nodes[i].Edges.totalCount[1] == nil {
+									nodes[i].Edges.totalCount[1] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[1][alias] = n
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						query := query.Clone()
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID int `sql:"partner_id"`
+								Count  int `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(tenant.ManagedTenantsColumn), ids...))
+							})
+							if err := query.GroupBy(tenant.ManagedTenantsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[int]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[1] == nil {
+									nodes[i].Edges.totalCount[1] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[1][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
 						for i := range nodes {
@@ -1133,35 +1225,58 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID int `sql:"tenant_id"`
-							Count  int `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(tenant.SpacesColumn), ids...))
-						})
-						if err := query.GroupBy(tenant.SpacesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
-							return err
-						}
-						m := make(map[int]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
+					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.SpacesColumn, oneNode))
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
+							for i := range nodes {
+								rows, err := nodes[i].NamedSpaces(alias)
+								if err != nil {
+									return err
+								}
+								n := 0
+								if len(rows) > 0 {
+									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
+										return err
+									}
+								}
+								if nodes[i].Edges.totalCount[4] == nil {
+									nodes[i].Edges.totalCount[4] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[4][alias] = n
 							}
-							nodes[i].Edges.totalCount[4][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						query := query.Clone()
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID int `sql:"tenant_id"`
+								Count  int `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(tenant.SpacesColumn), ids...))
+							})
+							if err := query.GroupBy(tenant.SpacesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[int]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[4] == nil {
+									nodes[i].Edges.totalCount[4] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[4][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
 						for i := range nodes {
@@ -1222,35 +1337,58 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					query := query.Clone()
-					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {
-						ids := make([]driver.Value, len(nodes))
-						for i := range nodes {
-							ids[i] = nodes[i].ID
-						}
-						var v []struct {
-							NodeID int `sql:"tenant_id"`
-							Count  int `sql:"count"`
-						}
-						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(tenant.MembersColumn), ids...))
-						})
-						if err := query.GroupBy(tenant.MembersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
-							return err
-						}
-						m := make(map[int]int, len(v))
-						for i := range v {
-							m[v[i].NodeID] = v[i].Count
-						}
-						for i := range nodes {
-							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[5] == nil {
-								nodes[i].Edges.totalCount[5] = make(map[string]int)
+					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.MembersColumn, oneNode))
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
+							for i := range nodes {
+								rows, err := nodes[i].NamedMembers(alias)
+								if err != nil {
+									return err
+								}
+								n := 0
+								if len(rows) > 0 {
+									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
+										return err
+									}
+								}
+								if nodes[i].Edges.totalCount[5] == nil {
+									nodes[i].Edges.totalCount[5] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[5][alias] = n
 							}
-							nodes[i].Edges.totalCount[5][alias] = n
-						}
-						return nil
-					})
+							return nil
+						})
+					} else {
+						query := query.Clone()
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID int `sql:"tenant_id"`
+								Count  int `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(tenant.MembersColumn), ids...))
+							})
+							if err := query.GroupBy(tenant.MembersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[int]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[5] == nil {
+									nodes[i].Edges.totalCount[5] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[5][alias] = n
+							}
+							return nil
+						})
+					}
 				} else {
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
 						for i := range nodes {
