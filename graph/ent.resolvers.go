@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/graph/generated"
@@ -30,6 +31,16 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 		return []ent.Noder{n}, nil
 	}
 	return r.Client.Noders(ctx, ids)
+}
+
+// ManagedTenants is the resolver for the managedTenants field.
+func (r *tenantResolver) ManagedTenants(ctx context.Context, obj *ent.Tenant, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TenantOrder) (*ent.TenantConnection, error) {
+	conn, err := obj.ManagedTenants(ctx, after, first, before, last, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	prefetchPlans(ctx, conn)
+	return conn, nil
 }
 
 // Plan returns generated.PlanResolver implementation.

@@ -53,7 +53,6 @@ func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(loaders.NewContext(ctx, loaders.New(r.Client, r.Now)))
 	})
-	srv.AroundFields(prefetchPlans)
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(Recover(log))
 	return srv

@@ -10,18 +10,17 @@ import (
 	"github.com/phystack/managed-tenants-api/graph/loaders"
 )
 
-// prefetchPlans is a field middleware: when a page of tenants has been
-// resolved and its nodes select tenantPlan or supportPlan, the plans of the
-// whole page are loaded in one query before the nodes resolve.
-func prefetchPlans(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	conn, ok := res.(*ent.TenantConnection)
-	if err != nil || !ok || conn == nil || len(conn.Edges) == 0 {
-		return res, err
+// prefetchPlans: when a page of tenants has been resolved and its nodes
+// select tenantPlan or supportPlan, the plans of the whole page are loaded in
+// one query before the nodes resolve. Called by the resolver of the page
+// (not a field middleware, which would run for every field of the answer).
+func prefetchPlans(ctx context.Context, conn *ent.TenantConnection) {
+	if conn == nil || len(conn.Edges) == 0 {
+		return
 	}
 	l := loaders.For(ctx)
 	if l == nil || !nodesSelect(ctx, "tenantPlan", "supportPlan") {
-		return res, err
+		return
 	}
 	ids := make([]int, 0, len(conn.Edges))
 	for _, e := range conn.Edges {
@@ -30,7 +29,6 @@ func prefetchPlans(ctx context.Context, next graphql.Resolver) (any, error) {
 		}
 	}
 	l.PrimeCurrentPlans(ctx, ids)
-	return res, err
 }
 
 // nodesSelect reports whether the current connection field selects any of

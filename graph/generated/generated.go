@@ -312,6 +312,8 @@ type QueryResolver interface {
 	PartnerInvoice(ctx context.Context, partnerID int, period string) (*model.Invoice, error)
 }
 type TenantResolver interface {
+	ManagedTenants(ctx context.Context, obj *ent.Tenant, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TenantOrder) (*ent.TenantConnection, error)
+
 	TenantPlan(ctx context.Context, obj *ent.Tenant) (*ent.Plan, error)
 	SupportPlan(ctx context.Context, obj *ent.Tenant) (*ent.Plan, error)
 	ViewerRole(ctx context.Context, obj *ent.Tenant) (*enums.Role, error)
@@ -6797,7 +6799,7 @@ func (ec *executionContext) _Tenant_managedTenants(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.ManagedTenants(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.TenantOrder))
+			return ec.Resolvers.Tenant().ManagedTenants(ctx, obj, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.TenantOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.TenantConnection) graphql.Marshaler {
@@ -6812,7 +6814,7 @@ func (ec *executionContext) fieldContext_Tenant_managedTenants(ctx context.Conte
 		Object:     "Tenant",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TenantConnection(ctx, field)
 		},

