@@ -20,6 +20,9 @@ type Options struct {
 	Limits        Limits
 	Introspection bool // answer __schema/__type queries
 	APQCacheSize  int  // automatic persisted queries kept; 0 turns APQ off
+	// HeavyOperations bounds the heavy operations (complexity >=
+	// HeavyComplexity) executing at once; 0 = no bound.
+	HeavyOperations int
 }
 
 // NewHandler builds the GraphQL handler explicitly (NewDefaultServer is
@@ -49,6 +52,8 @@ func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
 	if opts.Limits.MaxComplexity > 0 {
 		srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
 	}
+	// After the complexity limit, whose measure it reads.
+	srv.Use(NewHeavyLimit(opts.HeavyOperations))
 	// One set of loaders per operation, never shared between requests.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(loaders.NewContext(ctx, loaders.New(r.Client, r.Now)))

@@ -236,6 +236,7 @@ func configFromEnv(c server.Config) (server.Config, error) {
 	setInt("MAX_COMPLEXITY", &c.Limits.MaxComplexity)
 	setInt("RATE_BURST", &c.RateBurst)
 	setInt("APQ_CACHE_SIZE", &c.APQCacheSize)
+	setInt("MAX_HEAVY_OPERATIONS", &c.HeavyOperations)
 	if v := os.Getenv("RATE_LIMIT"); v != "" && err == nil {
 		if c.RatePerSecond, err = strconv.ParseFloat(v, 64); err != nil {
 			err = fmt.Errorf("RATE_LIMIT: %w", err)

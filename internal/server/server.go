@@ -150,9 +150,10 @@ func (s *Server) Handler() http.Handler {
 		Workspace: &workspace.Service{Client: s.store.Client, Now: s.now},
 	}
 	gql := graph.NewHandler(resolver, s.log, graph.Options{
-		Limits:        s.Config.Limits,
-		Introspection: s.Config.Introspection,
-		APQCacheSize:  s.Config.APQCacheSize,
+		Limits:          s.Config.Limits,
+		Introspection:   s.Config.Introspection,
+		APQCacheSize:    s.Config.APQCacheSize,
+		HeavyOperations: s.Config.HeavyOperations,
 	})
 	switch {
 	case s.Config.RatePerSecond <= 0:
@@ -400,4 +401,3 @@ var gzipFast = func() func(http.Handler) http.HandlerFunc {
 	}
 	return w
 }()
-
