@@ -150,13 +150,33 @@ func SubscriptionPolicy() ent.Policy {
 			denyWithoutViewer, allowStaffQuery,
 			queryRule(func(ctx context.Context, q ent.Query) error {
 				v := viewer.FromContext(ctx)
-				return filter(q, func(s *sql.Selector) {
-					s.Where(sql.Or(sql.In(s.C("tenant_id"), memberTenants(v)), sql.In(s.C("billed_to_id"), adminTenants(v))))
-				})
+				return filter(q, func(s *sql.Selector) { s.Where(subscriptionVisible(v, s.C)) })
 			}),
 		},
 		Mutation: privacy.MutationPolicy{denyWithoutViewer, denyMutation},
 	}
+}
+
+func subscriptionVisible(v *viewer.Viewer, column func(string) string) *sql.Predicate {
+	return sql.Or(sql.In(column("tenant_id"), memberTenants(v)), sql.In(column("billed_to_id"), adminTenants(v)))
+}
+
+// SubscriptionVisible is SubscriptionPolicy's rule as a predicate on the
+// subscriptions table t, for a query of another entity that joins
+// subscriptions (the join does not pass through the subscription policy).
+// nil means every row is visible (staff, the system context).
+func SubscriptionVisible(ctx context.Context, t *sql.SelectTable) (*sql.Predicate, error) {
+	if d, ok := privacy.DecisionFromContext(ctx); ok && errors.Is(d, privacy.Allow) {
+		return nil, nil
+	}
+	v := viewer.FromContext(ctx)
+	switch {
+	case v == nil:
+		return nil, ErrNoViewer
+	case v.Staff:
+		return nil, nil
+	}
+	return subscriptionVisible(v, t.C), nil
 }
 
 // PlanPolicy: a plan is visible to staff, to admins of the partners that

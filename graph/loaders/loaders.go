@@ -6,11 +6,16 @@ package loaders
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/plan"
+	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
@@ -88,38 +93,66 @@ func (l *Loaders) ViewerRole(ctx context.Context, tenantID int) (enums.Role, boo
 	return *r, true, nil
 }
 
-// currentPlans loads the running subscriptions of all tenants in one query
-// (plans eagerly in a second): per tenant and kind, the latest started.
+// currentPlans loads, in one statement, the plans of the running
+// subscriptions of all tenants: the plan query (its privacy policy applies)
+// joined with the subscriptions the viewer may see (the subscription policy's
+// rule, from ent/rule). Per tenant and kind, the latest started wins.
 func currentPlans(ctx context.Context, client *ent.Client, now time.Time, tenantIDs []int) ([]CurrentPlans, []error) {
-	subs, err := client.Subscription.Query().
-		Where(
-			subscription.TenantIDIn(tenantIDs...),
-			subscription.StartedAtLTE(now),
-			subscription.Or(subscription.EndedAtIsNil(), subscription.EndedAtGT(now)),
-		).
-		Order(ent.Desc(subscription.FieldStartedAt), ent.Desc(subscription.FieldID)).
-		WithPlan().
+	fail := func(err error) ([]CurrentPlans, []error) { return nil, []error{err} }
+	subs := sql.Table(subscription.Table).As("current_subscriptions")
+	visible, err := rule.SubscriptionVisible(ctx, subs)
+	if err != nil {
+		return fail(err)
+	}
+	ids := make([]any, len(tenantIDs))
+	for i, id := range tenantIDs {
+		ids[i] = id
+	}
+	plans, err := client.Plan.Query().
+		Modify(func(s *sql.Selector) {
+			s.Join(subs).On(s.C(plan.FieldID), subs.C(subscription.FieldPlanID))
+			running := []*sql.Predicate{
+				sql.In(subs.C(subscription.FieldTenantID), ids...),
+				sql.LTE(subs.C(subscription.FieldStartedAt), now),
+				sql.Or(sql.IsNull(subs.C(subscription.FieldEndedAt)), sql.GT(subs.C(subscription.FieldEndedAt), now)),
+			}
+			if visible != nil {
+				running = append(running, visible)
+			}
+			s.Where(sql.And(running...))
+			s.AppendSelectAs(subs.C(subscription.FieldTenantID), currentTenant).
+				AppendSelectAs(subs.C(subscription.FieldKind), currentKind)
+			s.OrderBy(sql.Desc(subs.C(subscription.FieldStartedAt)), sql.Desc(subs.C(subscription.FieldID)))
+		}).
 		All(ctx)
 	if err != nil {
-		errs := make([]error, len(tenantIDs))
-		for i := range errs {
-			errs[i] = err
-		}
-		return nil, errs
+		return fail(err)
 	}
 	byTenant := make(map[int]*CurrentPlans, len(tenantIDs))
-	for _, s := range subs {
-		cp := byTenant[s.TenantID]
+	for _, p := range plans {
+		tv, err := p.Value(currentTenant)
+		if err != nil {
+			return fail(err)
+		}
+		kv, err := p.Value(currentKind)
+		if err != nil {
+			return fail(err)
+		}
+		tid, ok := tv.(int64)
+		if !ok {
+			return fail(fmt.Errorf("loaders: %s of type %T", currentTenant, tv))
+		}
+		cp := byTenant[int(tid)]
 		if cp == nil {
 			cp = &CurrentPlans{}
-			byTenant[s.TenantID] = cp
+			byTenant[int(tid)] = cp
 		}
 		// Ordered newest first: keep the first of each kind.
-		switch {
-		case s.Kind == enums.PlanKindTenant && cp.Tenant == nil:
-			cp.Tenant = s.Edges.Plan
-		case s.Kind == enums.PlanKindSupport && cp.Support == nil:
-			cp.Support = s.Edges.Plan
+		switch kind := enums.PlanKind(fmt.Sprint(kv)); {
+		case kind == enums.PlanKindTenant && cp.Tenant == nil:
+			cp.Tenant = p
+		case kind == enums.PlanKindSupport && cp.Support == nil:
+			cp.Support = p
 		}
 	}
 	out := make([]CurrentPlans, len(tenantIDs))
@@ -130,6 +163,12 @@ func currentPlans(ctx context.Context, client *ent.Client, now time.Time, tenant
 	}
 	return out, nil
 }
+
+// Extra columns of the current-plans query.
+const (
+	currentTenant = "current_tenant_id"
+	currentKind   = "current_kind"
+)
 
 type ctxKey struct{}
 
