@@ -247,6 +247,11 @@ func configFromEnv(c server.Config) (server.Config, error) {
 			err = fmt.Errorf("REQUEST_TIMEOUT: %w", err)
 		}
 	}
+	if v := os.Getenv("AUTH_CACHE_TTL"); v != "" && err == nil {
+		if c.AuthCacheTTL, err = time.ParseDuration(v); err != nil {
+			err = fmt.Errorf("AUTH_CACHE_TTL: %w", err)
+		}
+	}
 	if v := os.Getenv("INTROSPECTION"); v != "" && err == nil {
 		if c.Introspection, err = strconv.ParseBool(v); err != nil {
 			err = fmt.Errorf("INTROSPECTION: %w", err)

@@ -12,9 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/apitoken"
@@ -84,38 +86,69 @@ func BearerToken(header string) (token string, ok bool) {
 // request checks. Missing, unknown and expired tokens are all
 // apperr.ErrUnauthenticated; database failures are returned as is.
 func Verify(ctx context.Context, client *ent.Client, token string, now time.Time) (*viewer.Viewer, error) {
-	if !strings.HasPrefix(token, Prefix) || len(token) > 128 {
+	if !wellFormed(token) {
 		return nil, apperr.ErrUnauthenticated
 	}
-	sys := rule.SystemContext(ctx)
-	var rows []struct {
-		ID         int          `sql:"id"`
-		UserID     int          `sql:"user_id"`
-		ExpiresAt  time.Time    `sql:"expires_at"`
-		LastUsedAt sql.NullTime `sql:"last_used_at"`
-		Email      string       `sql:"email"`
-		IsStaff    bool         `sql:"is_staff"`
+	t, err := lookup(ctx, client, Hash(token))
+	if err != nil {
+		return nil, err
 	}
+	return t.viewer(ctx, client, now)
+}
+
+func wellFormed(token string) bool {
+	return strings.HasPrefix(token, Prefix) && len(token) <= 128
+}
+
+// tokenRow is a token with what a request needs of its user.
+type tokenRow struct {
+	ID         int          `sql:"id"`
+	UserID     int          `sql:"user_id"`
+	ExpiresAt  time.Time    `sql:"expires_at"`
+	LastUsedAt sql.NullTime `sql:"last_used_at"`
+	Email      string       `sql:"email"`
+	IsStaff    bool         `sql:"is_staff"`
+
+	mu sync.Mutex // guards LastUsedAt of a cached row
+}
+
+// lookup reads a token and its user in one statement.
+func lookup(ctx context.Context, client *ent.Client, hash []byte) (*tokenRow, error) {
+	var rows []*tokenRow
 	err := client.APIToken.Query().
-		Where(apitoken.TokenHash(Hash(token))).
+		Where(apitoken.TokenHash(hash)).
 		Modify(func(s *entsql.Selector) {
 			u := entsql.Table(user.Table)
 			s.Join(u).On(s.C(apitoken.FieldUserID), u.C(user.FieldID))
 			s.Select(s.C(apitoken.FieldID), s.C(apitoken.FieldUserID), s.C(apitoken.FieldExpiresAt),
 				s.C(apitoken.FieldLastUsedAt), u.C(user.FieldEmail), u.C(user.FieldIsStaff))
 		}).
-		Scan(sys, &rows)
+		Scan(rule.SystemContext(ctx), &rows)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("auth: look up token: %w", err)
-	case len(rows) != 1 || !now.Before(rows[0].ExpiresAt):
+	case len(rows) != 1:
 		return nil, apperr.ErrUnauthenticated
 	}
-	t := rows[0]
-	if !t.LastUsedAt.Valid || now.Sub(t.LastUsedAt.Time) >= touchEvery {
+	return rows[0], nil
+}
+
+// viewer checks the expiry, records the use (at most once a minute) and
+// builds the request's viewer.
+func (t *tokenRow) viewer(ctx context.Context, client *ent.Client, now time.Time) (*viewer.Viewer, error) {
+	if !now.Before(t.ExpiresAt) {
+		return nil, apperr.ErrUnauthenticated
+	}
+	t.mu.Lock()
+	touch := !t.LastUsedAt.Valid || now.Sub(t.LastUsedAt.Time) >= touchEvery
+	if touch {
+		t.LastUsedAt = sql.NullTime{Time: now.UTC(), Valid: true}
+	}
+	t.mu.Unlock()
+	if touch {
 		// A failed touch must not fail the request.
 		// One UPDATE, no read-back (UpdateOne would select the row again).
-		_, _ = client.APIToken.Update().Where(apitoken.ID(t.ID)).SetLastUsedAt(now.UTC()).Save(sys)
+		_, _ = client.APIToken.Update().Where(apitoken.ID(t.ID)).SetLastUsedAt(now.UTC()).Save(rule.SystemContext(ctx))
 	}
 	userID := t.UserID
 	return viewer.NewLazy(userID, t.Email, t.IsStaff, func(ctx context.Context, tenantIDs []int) (map[int]enums.Role, error) {
@@ -132,4 +165,46 @@ func Verify(ctx context.Context, client *ent.Client, token string, now time.Time
 		}
 		return roles, nil
 	}), nil
+}
+
+// Verifier is Verify with a short memory: a verified token is remembered for
+// TTL, so a console or dashboard making several requests a second costs one
+// token look-up per TTL instead of one per request. What is remembered never
+// changes while the token exists (its owner and expiry), except the user's
+// email and staff flag and the token's deletion: those take effect within
+// TTL. Expiry is checked on every request; roles are never remembered (they
+// are read per request); unknown tokens are not remembered.
+type Verifier struct {
+	client *ent.Client
+	cache  *expirable.LRU[[sha256.Size]byte, *tokenRow]
+}
+
+// NewVerifier remembers up to size tokens for ttl each; ttl <= 0 remembers
+// nothing.
+func NewVerifier(client *ent.Client, size int, ttl time.Duration) *Verifier {
+	v := &Verifier{client: client}
+	if ttl > 0 && size > 0 {
+		v.cache = expirable.NewLRU[[sha256.Size]byte, *tokenRow](size, nil, ttl)
+	}
+	return v
+}
+
+// Verify is Verify through the verifier's memory.
+func (v *Verifier) Verify(ctx context.Context, token string, now time.Time) (*viewer.Viewer, error) {
+	if !wellFormed(token) {
+		return nil, apperr.ErrUnauthenticated
+	}
+	if v.cache == nil {
+		return Verify(ctx, v.client, token, now)
+	}
+	key := sha256.Sum256([]byte(token))
+	t, ok := v.cache.Get(key)
+	if !ok {
+		var err error
+		if t, err = lookup(ctx, v.client, key[:]); err != nil {
+			return nil, err
+		}
+		v.cache.Add(key, t)
+	}
+	return t.viewer(ctx, v.client, now)
 }

@@ -26,6 +26,9 @@ type Config struct {
 	// HeavyOperations bounds the heavy GraphQL operations (tenant trees)
 	// executing at once; more wait within RequestTimeout. 0 = no bound.
 	HeavyOperations int
+	// AuthCacheTTL is how long a verified token is remembered (0: checked
+	// in the database on every request); see auth.Verifier.
+	AuthCacheTTL time.Duration
 }
 
 // DefaultConfig is the configuration without any environment.
@@ -41,5 +44,6 @@ func DefaultConfig() Config {
 		// One tree per core: measured on 2 cores, 2 at once serve as many
 		// dashboards per second as 4 or 8, in half the memory.
 		HeavyOperations: runtime.GOMAXPROCS(0),
+		AuthCacheTTL:    10 * time.Second,
 	}
 }

@@ -59,6 +59,7 @@ type Server struct {
 	opTime   *prometheus.HistogramVec
 	errs     *prometheus.CounterVec
 	limiter  limiter
+	verifier *auth.Verifier
 	ready    atomic.Bool
 }
 
@@ -155,6 +156,7 @@ func (s *Server) Handler() http.Handler {
 		APQCacheSize:    s.Config.APQCacheSize,
 		HeavyOperations: s.Config.HeavyOperations,
 	})
+	s.verifier = auth.NewVerifier(s.store.Client, 10_000, s.Config.AuthCacheTTL)
 	switch {
 	case s.Config.RatePerSecond <= 0:
 	case s.Config.Redis != nil:
@@ -353,7 +355,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 			return
 		}
-		v, err := auth.Verify(r.Context(), s.store.Client, token, s.now())
+		v, err := s.verifier.Verify(r.Context(), token, s.now())
 		switch {
 		case errors.Is(err, apperr.ErrUnauthenticated):
 			if !limited(byAddr) {
