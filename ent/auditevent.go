@@ -38,6 +38,8 @@ type AuditEvent struct {
 	// The values are being populated by the AuditEventQuery when eager-loading is set.
 	Edges        AuditEventEdges `json:"edges"`
 	selectValues sql.SelectValues
+	// partitionTotal is the total of the paginated edge this row was loaded by.
+	partitionTotal int
 }
 
 // AuditEventEdges holds the relations/edges for other nodes in the graph.
@@ -88,6 +90,8 @@ func (*AuditEvent) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case auditevent.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
+		case totalCountColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -155,6 +159,10 @@ func (_m *AuditEvent) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.After); err != nil {
 					return fmt.Errorf("unmarshal field after: %w", err)
 				}
+			}
+		case totalCountColumn:
+			if value, ok := values[i].(*sql.NullInt64); ok {
+				_m.partitionTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

@@ -26,6 +26,8 @@ type BillingEntity struct {
 	// The values are being populated by the BillingEntityQuery when eager-loading is set.
 	Edges        BillingEntityEdges `json:"edges"`
 	selectValues sql.SelectValues
+	// partitionTotal is the total of the paginated edge this row was loaded by.
+	partitionTotal int
 }
 
 // BillingEntityEdges holds the relations/edges for other nodes in the graph.
@@ -57,6 +59,8 @@ func (*BillingEntity) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case billingentity.FieldCode, billingentity.FieldLegalName, billingentity.FieldCountry:
 			values[i] = new(sql.NullString)
+		case totalCountColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -95,6 +99,10 @@ func (_m *BillingEntity) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field country", values[i])
 			} else if value.Valid {
 				_m.Country = value.String
+			}
+		case totalCountColumn:
+			if value, ok := values[i].(*sql.NullInt64); ok {
+				_m.partitionTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

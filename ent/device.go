@@ -35,6 +35,8 @@ type Device struct {
 	// The values are being populated by the DeviceQuery when eager-loading is set.
 	Edges        DeviceEdges `json:"edges"`
 	selectValues sql.SelectValues
+	// partitionTotal is the total of the paginated edge this row was loaded by.
+	partitionTotal int
 }
 
 // DeviceEdges holds the relations/edges for other nodes in the graph.
@@ -96,6 +98,8 @@ func (*Device) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case device.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
+		case totalCountColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -152,6 +156,10 @@ func (_m *Device) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field serial_key", values[i])
 			} else if value.Valid {
 				_m.SerialKey = value.String
+			}
+		case totalCountColumn:
+			if value, ok := values[i].(*sql.NullInt64); ok {
+				_m.partitionTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

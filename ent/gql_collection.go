@@ -177,9 +177,7 @@ func (_q *DeviceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 								}
 								n := 0
 								if len(rows) > 0 {
-									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
-										return err
-									}
+									n = rows[0].partitionTotal
 								}
 								if nodes[i].Edges.totalCount[2] == nil {
 									nodes[i].Edges.totalCount[2] = make(map[string]int)
@@ -763,9 +761,7 @@ func (_q *SpaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 								}
 								n := 0
 								if len(rows) > 0 {
-									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
-										return err
-									}
+									n = rows[0].partitionTotal
 								}
 								if nodes[i].Edges.totalCount[1] == nil {
 									nodes[i].Edges.totalCount[1] = make(map[string]int)
@@ -875,9 +871,7 @@ func (_q *SpaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 								}
 								n := 0
 								if len(rows) > 0 {
-									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
-										return err
-									}
+									n = rows[0].partitionTotal
 								}
 								if nodes[i].Edges.totalCount[2] == nil {
 									nodes[i].Edges.totalCount[2] = make(map[string]int)
@@ -1093,9 +1087,7 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 								}
 								n := 0
 								if len(rows) > 0 {
-									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
-										return err
-									}
+									n = rows[0].partitionTotal
 								}
 								if nodes[i].Edges.totalCount[1] == nil {
 									nodes[i].Edges.totalCount[1] = make(map[string]int)
@@ -1235,9 +1227,7 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 								}
 								n := 0
 								if len(rows) > 0 {
-									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
-										return err
-									}
+									n = rows[0].partitionTotal
 								}
 								if nodes[i].Edges.totalCount[4] == nil {
 									nodes[i].Edges.totalCount[4] = make(map[string]int)
@@ -1347,9 +1337,7 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 								}
 								n := 0
 								if len(rows) > 0 {
-									if n, err = partitionTotal(rows[0].Value(totalCountColumn)); err != nil {
-										return err
-									}
+									n = rows[0].partitionTotal
 								}
 								if nodes[i].Edges.totalCount[5] == nil {
 									nodes[i].Edges.totalCount[5] = make(map[string]int)

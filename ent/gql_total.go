@@ -3,10 +3,6 @@
 package ent
 
 import (
-	"fmt"
-	"strconv"
-
-	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 )
 
@@ -29,24 +25,5 @@ func withPartitionTotal(partitionBy string, oneNode bool) func(*sql.Selector) {
 		columns := append(s.UnqualifiedColumns(), totalCountColumn)
 		inner := s.Clone().AppendSelectExprAs(total, totalCountColumn).As(s.TableName())
 		*s = *sql.Dialect(s.Dialect()).Select(columns...).From(inner)
-	}
-}
-
-// partitionTotal reads the total carried by a loaded row.
-func partitionTotal(v ent.Value, err error) (int, error) {
-	if err != nil {
-		return 0, fmt.Errorf("ent: read %s: %w", totalCountColumn, err)
-	}
-	switch n := v.(type) {
-	case int64:
-		return int(n), nil
-	case int:
-		return n, nil
-	case []byte:
-		return strconv.Atoi(string(n))
-	case string:
-		return strconv.Atoi(n)
-	default:
-		return 0, fmt.Errorf("ent: %s of type %T", totalCountColumn, v)
 	}
 }

@@ -28,6 +28,8 @@ type IdempotencyKey struct {
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID     *int `json:"tenant_id,omitempty"`
 	selectValues sql.SelectValues
+	// partitionTotal is the total of the paginated edge this row was loaded by.
+	partitionTotal int
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -41,6 +43,8 @@ func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case idempotencykey.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
+		case totalCountColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -92,6 +96,10 @@ func (_m *IdempotencyKey) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TenantID = new(int)
 				*_m.TenantID = int(value.Int64)
+			}
+		case totalCountColumn:
+			if value, ok := values[i].(*sql.NullInt64); ok {
+				_m.partitionTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

@@ -36,6 +36,8 @@ type Installation struct {
 	// The values are being populated by the InstallationQuery when eager-loading is set.
 	Edges        InstallationEdges `json:"edges"`
 	selectValues sql.SelectValues
+	// partitionTotal is the total of the paginated edge this row was loaded by.
+	partitionTotal int
 }
 
 // InstallationEdges holds the relations/edges for other nodes in the graph.
@@ -97,6 +99,8 @@ func (*Installation) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case installation.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
+		case totalCountColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -154,6 +158,10 @@ func (_m *Installation) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field app", values[i])
 			} else if value.Valid {
 				_m.App = value.String
+			}
+		case totalCountColumn:
+			if value, ok := values[i].(*sql.NullInt64); ok {
+				_m.partitionTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

@@ -32,6 +32,8 @@ type Membership struct {
 	// The values are being populated by the MembershipQuery when eager-loading is set.
 	Edges        MembershipEdges `json:"edges"`
 	selectValues sql.SelectValues
+	// partitionTotal is the total of the paginated edge this row was loaded by.
+	partitionTotal int
 }
 
 // MembershipEdges holds the relations/edges for other nodes in the graph.
@@ -80,6 +82,8 @@ func (*Membership) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case membership.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
+		case totalCountColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -124,6 +128,10 @@ func (_m *Membership) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field role", values[i])
 			} else if value.Valid {
 				_m.Role = enums.Role(value.String)
+			}
+		case totalCountColumn:
+			if value, ok := values[i].(*sql.NullInt64); ok {
+				_m.partitionTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

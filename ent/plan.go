@@ -36,6 +36,8 @@ type Plan struct {
 	// The values are being populated by the PlanQuery when eager-loading is set.
 	Edges        PlanEdges `json:"edges"`
 	selectValues sql.SelectValues
+	// partitionTotal is the total of the paginated edge this row was loaded by.
+	partitionTotal int
 }
 
 // PlanEdges holds the relations/edges for other nodes in the graph.
@@ -82,6 +84,8 @@ func (*Plan) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case plan.FieldKind, plan.FieldCode, plan.FieldName, plan.FieldCurrency:
 			values[i] = new(sql.NullString)
+		case totalCountColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -144,6 +148,10 @@ func (_m *Plan) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field active", values[i])
 			} else if value.Valid {
 				_m.Active = value.Bool
+			}
+		case totalCountColumn:
+			if value, ok := values[i].(*sql.NullInt64); ok {
+				_m.partitionTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

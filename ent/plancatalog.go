@@ -24,6 +24,8 @@ type PlanCatalog struct {
 	// The values are being populated by the PlanCatalogQuery when eager-loading is set.
 	Edges        PlanCatalogEdges `json:"edges"`
 	selectValues sql.SelectValues
+	// partitionTotal is the total of the paginated edge this row was loaded by.
+	partitionTotal int
 }
 
 // PlanCatalogEdges holds the relations/edges for other nodes in the graph.
@@ -69,6 +71,8 @@ func (*PlanCatalog) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case plancatalog.FieldName, plancatalog.FieldCurrency:
 			values[i] = new(sql.NullString)
+		case totalCountColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -101,6 +105,10 @@ func (_m *PlanCatalog) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field currency", values[i])
 			} else if value.Valid {
 				_m.Currency = value.String
+			}
+		case totalCountColumn:
+			if value, ok := values[i].(*sql.NullInt64); ok {
+				_m.partitionTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

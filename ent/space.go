@@ -28,6 +28,8 @@ type Space struct {
 	// The values are being populated by the SpaceQuery when eager-loading is set.
 	Edges        SpaceEdges `json:"edges"`
 	selectValues sql.SelectValues
+	// partitionTotal is the total of the paginated edge this row was loaded by.
+	partitionTotal int
 }
 
 // SpaceEdges holds the relations/edges for other nodes in the graph.
@@ -88,6 +90,8 @@ func (*Space) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case space.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
+		case totalCountColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -126,6 +130,10 @@ func (_m *Space) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field name", values[i])
 			} else if value.Valid {
 				_m.Name = value.String
+			}
+		case totalCountColumn:
+			if value, ok := values[i].(*sql.NullInt64); ok {
+				_m.partitionTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

@@ -40,6 +40,8 @@ type Subscription struct {
 	// The values are being populated by the SubscriptionQuery when eager-loading is set.
 	Edges        SubscriptionEdges `json:"edges"`
 	selectValues sql.SelectValues
+	// partitionTotal is the total of the paginated edge this row was loaded by.
+	partitionTotal int
 }
 
 // SubscriptionEdges holds the relations/edges for other nodes in the graph.
@@ -101,6 +103,8 @@ func (*Subscription) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case subscription.FieldStartedAt, subscription.FieldEndedAt:
 			values[i] = new(sql.NullTime)
+		case totalCountColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -170,6 +174,10 @@ func (_m *Subscription) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.EndedAt = new(time.Time)
 				*_m.EndedAt = value.Time
+			}
+		case totalCountColumn:
+			if value, ok := values[i].(*sql.NullInt64); ok {
+				_m.partitionTotal = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
