@@ -86,3 +86,89 @@ func TestDashboardSQLStatementsDoNotGrowWithTenants(t *testing.T) {
 		t.Fatalf("dashboard takes %v SQL statements, pinned at %d", counts[10], dashboardStatements)
 	}
 }
+
+// Every to-one edge of the tree (billing entity, partner, a device's space,
+// an installation's device) and every loader-backed field (plans, viewer
+// role) costs one statement per level, whatever the number of parents.
+func TestTreeEdgesAreFetchedOncePerLevel(t *testing.T) {
+	t.Parallel()
+	const q = `query($partner: ID!) { tenant(id: $partner) { managedTenants(first: 50) { edges { node {
+		billingEntity { code } partner { id } viewerRole tenantPlan { name } supportPlan { name }
+		spaces(first: 5) { edges { node {
+			devices(first: 4) { edges { node { space { id } installations(first: 2) { edges { node { device { id } space { id } } } } } } }
+		} } }
+	} } } } }`
+	counts := map[int]float64{}
+	for _, n := range []int{10, 1000} {
+		st := testkit.Store(t)
+		b, err := seed.LoadBench(context.Background(), st.Client, seed.BenchShape{Tenants: n, Spaces: 2, Devices: 2, Installations: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := testkit.NewAPI(t, st, nil, testkit.Debug)
+		vars := map[string]any{"partner": b.PartnerID}
+		api.Do(b.Tokens["partnerAdmin"], q, vars) // the token's first use
+		res := api.Do(b.Tokens["partnerAdmin"], q, vars)
+		var got struct {
+			Tenant struct {
+				ManagedTenants struct {
+					Edges []struct {
+						Node struct {
+							BillingEntity *struct{ Code string }
+							Partner       *struct{ ID string }
+							ViewerRole    *string
+							TenantPlan    *struct{ Name string }
+							Spaces        struct {
+								Edges []struct {
+									Node struct {
+										Devices struct {
+											Edges []struct {
+												Node struct {
+													Space         *struct{ ID string }
+													Installations struct {
+														Edges []struct {
+															Node struct {
+																Device *struct{ ID string }
+																Space  *struct{ ID string }
+															}
+														}
+													}
+												}
+											}
+										}
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		res.Decode(t, &got)
+		edges := got.Tenant.ManagedTenants.Edges
+		if len(edges) != min(n, 50) {
+			t.Fatalf("n=%d: %d tenants", n, len(edges))
+		}
+		for _, e := range edges {
+			nd := e.Node
+			if nd.BillingEntity == nil || nd.Partner == nil || nd.Partner.ID != b.PartnerID || nd.ViewerRole == nil || *nd.ViewerRole != "ADMIN" || nd.TenantPlan == nil {
+				t.Fatalf("n=%d: account data missing: %+v", n, nd)
+			}
+			dev := nd.Spaces.Edges[0].Node.Devices.Edges[0].Node
+			inst := dev.Installations.Edges[0].Node
+			if dev.Space == nil || inst.Device == nil || inst.Space == nil || inst.Space.ID != dev.Space.ID {
+				t.Fatalf("n=%d: workspace edges missing: %+v", n, dev)
+			}
+		}
+		counts[n] = res.Extensions["sqlStatements"].(float64)
+	}
+	if counts[10] != counts[1000] {
+		t.Fatalf("statements: %v for 10 tenants, %v for 1000: the cost grows with the tree", counts[10], counts[1000])
+	}
+	// root 1 + managed tenants 1 + billing entities 1 + partners 1 + plans 1
+	// + roles 1 + spaces 1 + devices 1 + their spaces 1 + installations 1 +
+	// their devices 1 + their spaces 1.
+	if counts[10] != 12 {
+		t.Fatalf("the tree takes %v statements, pinned at 12", counts[10])
+	}
+}

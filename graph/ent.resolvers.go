@@ -39,7 +39,7 @@ func (r *tenantResolver) ManagedTenants(ctx context.Context, obj *ent.Tenant, af
 	if err != nil {
 		return nil, err
 	}
-	prefetchPlans(ctx, conn)
+	prefetchPage(ctx, conn)
 	return conn, nil
 }
 

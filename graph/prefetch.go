@@ -8,18 +8,23 @@ import (
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/graph/loaders"
+	"github.com/phystack/managed-tenants-api/internal/viewer"
 )
 
-// prefetchPlans: when a page of tenants has been resolved and its nodes
-// select tenantPlan or supportPlan, the plans of the whole page are loaded in
-// one query before the nodes resolve. Called by the resolver of the page
-// (not a field middleware, which would run for every field of the answer).
-func prefetchPlans(ctx context.Context, conn *ent.TenantConnection) {
+// prefetchPage: when a page of tenants has been resolved, what its nodes
+// select through loaders is fetched for the whole page at once, before the
+// nodes resolve: the plans (tenantPlan, supportPlan) in one query, the
+// viewer's roles (viewerRole) in another. A wait-based batch splits when the
+// page's resolvers reach their loader over more than the wait; priming does
+// not depend on timing. Called by the resolver of the page (not a field
+// middleware, which would run for every field of the answer).
+func prefetchPage(ctx context.Context, conn *ent.TenantConnection) {
 	if conn == nil || len(conn.Edges) == 0 {
 		return
 	}
 	l := loaders.For(ctx)
-	if l == nil || !nodesSelect(ctx, "tenantPlan", "supportPlan") {
+	plans, roles := nodesSelect(ctx, "tenantPlan", "supportPlan"), nodesSelect(ctx, "viewerRole")
+	if l == nil || !plans && !roles {
 		return
 	}
 	ids := make([]int, 0, len(conn.Edges))
@@ -28,7 +33,14 @@ func prefetchPlans(ctx context.Context, conn *ent.TenantConnection) {
 			ids = append(ids, e.Node.ID)
 		}
 	}
-	l.PrimeCurrentPlans(ctx, ids)
+	if plans {
+		l.PrimeCurrentPlans(ctx, ids)
+	}
+	if roles {
+		// The viewer remembers them: the loader's batches then cost nothing.
+		// On error each Load asks again and reports it.
+		_, _ = viewer.FromContext(ctx).Roles(ctx, ids)
+	}
 }
 
 // nodesSelect reports whether the current connection field selects any of
