@@ -15,16 +15,23 @@ import (
 // the first request of a token adds its look-up and last_used_at.
 const dashboardStatements = 6
 
+// benchWorld is a store with one partner of n managed tenants x 2 x 2 x 2,
+// served with DEBUG on (responses report their SQL statements).
+func benchWorld(t *testing.T, n int) (*testkit.API, *seed.Bench) {
+	t.Helper()
+	st := testkit.Store(t)
+	b, err := seed.LoadBench(context.Background(), st.Client, seed.BenchShape{Tenants: n, Spaces: 2, Devices: 2, Installations: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testkit.NewAPI(t, st, nil, testkit.Debug), b
+}
+
 func TestDashboardSQLStatementsDoNotGrowWithTenants(t *testing.T) {
 	t.Parallel()
 	counts := map[int]float64{}
 	for _, n := range []int{10, 1000} {
-		st := testkit.Store(t)
-		b, err := seed.LoadBench(context.Background(), st.Client, seed.BenchShape{Tenants: n, Spaces: 2, Devices: 2, Installations: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		api := testkit.NewAPI(t, st, nil, testkit.Debug)
+		api, b := benchWorld(t, n)
 		token := b.Tokens["partnerAdmin"]
 		vars := map[string]any{"partner": b.PartnerID}
 		// First use: the token's look-up and its last_used_at.
@@ -100,12 +107,7 @@ func TestTreeEdgesAreFetchedOncePerLevel(t *testing.T) {
 	} } } } }`
 	counts := map[int]float64{}
 	for _, n := range []int{10, 1000} {
-		st := testkit.Store(t)
-		b, err := seed.LoadBench(context.Background(), st.Client, seed.BenchShape{Tenants: n, Spaces: 2, Devices: 2, Installations: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		api := testkit.NewAPI(t, st, nil, testkit.Debug)
+		api, b := benchWorld(t, n)
 		vars := map[string]any{"partner": b.PartnerID}
 		api.Do(b.Tokens["partnerAdmin"], q, vars) // the token's first use
 		res := api.Do(b.Tokens["partnerAdmin"], q, vars)
