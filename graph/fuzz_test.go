@@ -13,7 +13,7 @@ import (
 // user errors or BAD_USER_INPUT / NOT_FOUND, never INTERNAL.
 func FuzzCreateManagedTenantInput(f *testing.F) {
 	w := testkit.NewWorld(f)
-	api := testkit.NewAPI(f, w.Store, nil)
+	api := testkit.NewAPI(f, w.Store, nil, testkit.Unlimited) // a fuzzer outruns any token's rate
 	token := w.Token(w.PartnerAdmin)
 	partner := testkit.ID(w.Partner.ID)
 	tp, sp := testkit.ID(w.Catalog.Plans["t-pro"].ID), testkit.ID(w.Catalog.Plans["s-prem"].ID)

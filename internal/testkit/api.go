@@ -41,6 +41,10 @@ func NewAPI(t testing.TB, st *store.Store, now func() time.Time, opts ...func(*s
 // Debug is a NewAPI option: responses carry extensions.sqlStatements.
 func Debug(s *server.Server) { s.Debug = true }
 
+// Unlimited is a NewAPI option for tests that send as fast as they can
+// (fuzzing): no per-token rate limit.
+func Unlimited(s *server.Server) { s.Config.RatePerSecond = 0 }
+
 // Response is a decoded GraphQL response.
 type Response struct {
 	Status     int
