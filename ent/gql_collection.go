@@ -167,7 +167,9 @@ func (_q *DeviceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					if !ignoredEdges && args.after == nil && args.before == nil &&
+						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
+						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(device.InstallationsColumn, oneNode))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Device) error {
 							for i := range nodes {
@@ -751,7 +753,9 @@ func (_q *SpaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					if !ignoredEdges && args.after == nil && args.before == nil &&
+						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
+						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(space.DevicesColumn, oneNode))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Space) error {
 							for i := range nodes {
@@ -861,7 +865,9 @@ func (_q *SpaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					if !ignoredEdges && args.after == nil && args.before == nil &&
+						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
+						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(space.InstallationsColumn, oneNode))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Space) error {
 							for i := range nodes {
@@ -1077,7 +1083,9 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					if !ignoredEdges && args.after == nil && args.before == nil &&
+						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
+						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.ManagedTenantsColumn, oneNode))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
 							for i := range nodes {
@@ -1217,7 +1225,9 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					if !ignoredEdges && args.after == nil && args.before == nil &&
+						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
+						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.SpacesColumn, oneNode))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
 							for i := range nodes {
@@ -1327,7 +1337,9 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
-					if !ignoredEdges && args.after == nil && args.before == nil && paginateLimit(args.first, args.last) > 0 {
+					if !ignoredEdges && args.after == nil && args.before == nil &&
+						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
+						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.MembersColumn, oneNode))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
 							for i := range nodes {

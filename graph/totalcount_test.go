@@ -122,6 +122,24 @@ func TestNestedTotalCounts(t *testing.T) {
 		c := r.Tenant.ManagedTenants.Edges[1].Node.Spaces.Edges[0].Cursor
 		check(t, run(t, "first: 10", "first: 5, after: $c", map[string]any{"c": c}), 3, []int{0, 3, 0}, []int{0, 2, 0})
 	})
+	t.Run("first or last 0 with edges selected: totals, no rows", func(t *testing.T) {
+		for _, spaces := range []string{"first: 0", "last: 0"} {
+			check(t, run(t, "first: 10", spaces, nil), 3, []int{0, 3, 0}, []int{0, 0, 0})
+		}
+		var r struct {
+			Tenant struct {
+				ManagedTenants struct {
+					TotalCount int
+					Edges      []struct{ Node struct{ ID string } }
+				}
+			}
+		}
+		api.Do(token, `query($p: ID!) { tenant(id: $p) { managedTenants(first: 0) { totalCount edges { node { id } } } } }`,
+			map[string]any{"p": testkit.ID(partner.ID)}).Decode(t, &r)
+		if mt := r.Tenant.ManagedTenants; mt.TotalCount != 3 || len(mt.Edges) != 0 {
+			t.Fatalf("managedTenants(first: 0): totalCount %d, %d edges; want 3, 0", mt.TotalCount, len(mt.Edges))
+		}
+	})
 	t.Run("totalCount without edges", func(t *testing.T) {
 		var r struct {
 			Tenant struct {

@@ -59,7 +59,6 @@ type Server struct {
 	opTime   *prometheus.HistogramVec
 	errs     *prometheus.CounterVec
 	limiter  limiter
-	verifier *auth.Verifier
 	ready    atomic.Bool
 }
 
@@ -156,7 +155,6 @@ func (s *Server) Handler() http.Handler {
 		APQCacheSize:    s.Config.APQCacheSize,
 		HeavyOperations: s.Config.HeavyOperations,
 	})
-	s.verifier = auth.NewVerifier(s.store.Client, 10_000, s.Config.AuthCacheTTL)
 	switch {
 	case s.Config.RatePerSecond <= 0:
 	case s.Config.Redis != nil:
@@ -196,7 +194,9 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", s.Playground)
 	mux.Handle("GET "+graphiql.AssetsPath, gzhttp.GzipHandler(graphiql.Assets()))
-	var query http.Handler = s.authenticate(requestErrors(gql))
+	// One verifier per handler: its remembered tokens are this handler's.
+	verifier := auth.NewVerifier(s.store.Client, 10_000, s.Config.AuthCacheTTL)
+	var query http.Handler = s.authenticate(verifier, requestErrors(gql))
 	if len(s.Config.CORSOrigins) > 0 {
 		// Without origins no CORS headers at all: only the server's own
 		// origin may call from a browser (rs/cors would allow "*").
@@ -339,7 +339,7 @@ func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, key string)
 
 // authenticate puts the viewer of a valid bearer token in the context. A
 // missing or bad token leaves none: @authenticated answers UNAUTHENTICATED.
-func (s *Server) authenticate(next http.Handler) http.Handler {
+func (s *Server) authenticate(verifier *auth.Verifier, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limited := func(key string) bool {
 			return r.Method != http.MethodOptions && s.rateLimited(w, r, key)
@@ -355,7 +355,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 			return
 		}
-		v, err := s.verifier.Verify(r.Context(), token, s.now())
+		v, err := verifier.Verify(r.Context(), token, s.now())
 		switch {
 		case errors.Is(err, apperr.ErrUnauthenticated):
 			if !limited(byAddr) {
