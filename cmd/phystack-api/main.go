@@ -221,18 +221,18 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 // tuneGC sets the garbage collector for serving, unless GOGC or GOMEMLIMIT
 // say otherwise. A dashboard allocates ~30 MB that is garbage once answered,
 // while the live heap is small (heavy operations run a few at a time): a
-// sparse collector (GOGC=400) under a soft memory limit served 40% more
-// dashboards per second than Go's defaults in `make bench` on 2 cores, at a
-// peak RSS of ~135 MB instead of ~120 MB. The limit grows with the heavy
-// operations allowed at once (50 MiB each, at least 100 MiB), so that more
-// cores do not turn it into continuous collection; without a bound on heavy
-// operations there is no limit.
+// sparse collector (GOGC=400) under a soft memory limit served ~40% more
+// dashboards per second than Go's defaults in `make bench` on 2 cores, with
+// a peak RSS of 120-140 MB. The limit grows with the heavy operations
+// allowed at once (40 MiB each, at least 80 MiB), so that more cores do not
+// turn it into continuous collection; without a bound on heavy operations
+// there is no limit.
 func tuneGC(heavy int) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" && heavy > 0 {
-		debug.SetMemoryLimit(int64(max(2, heavy)) * 50 << 20)
+		debug.SetMemoryLimit(int64(max(2, heavy)) * 40 << 20)
 	}
 }
 
