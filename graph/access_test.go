@@ -97,8 +97,8 @@ func accessIDs(ids ...int) []string {
 const accessWorkspaceQuery = `query($id: ID!) {
   tenant(id: $id) {
     id
-    spaces { totalCount edges { node { id } } }
-    members { totalCount edges { node { id } } }
+    spaces(first: 100) { totalCount edges { node { id } } }
+    members(first: 100) { totalCount edges { node { id } } }
   }
 }`
 
@@ -541,7 +541,7 @@ func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
 func TestAccessWorkspaceHiddenOnEveryPath(t *testing.T) {
 	t.Parallel()
 	a := accessSetup(t)
-	const frag = `fragment W on Tenant { id spaces { totalCount edges { node { id } } } members { totalCount } }`
+	const frag = `fragment W on Tenant { id spaces(first: 100) { totalCount edges { node { id } } } members { totalCount } }`
 	type ws struct {
 		ID      string
 		Spaces  accessConn
@@ -573,7 +573,7 @@ func TestAccessWorkspaceHiddenOnEveryPath(t *testing.T) {
 				err := json.Unmarshal(raw, &d)
 				return d.Nodes, err
 			}},
-		{"managedTenants", `query($p: ID!) { tenant(id: $p) { managedTenants { edges { node { ...W } } } } }`,
+		{"managedTenants", `query($p: ID!) { tenant(id: $p) { managedTenants(first: 100) { edges { node { ...W } } } } }`,
 			map[string]any{"p": testkit.ID(a.Partner.ID)},
 			func(raw json.RawMessage) ([]ws, error) {
 				var d struct {
@@ -885,7 +885,7 @@ func TestAccessPartnerNonAdminsSeeNoManagedTenant(t *testing.T) {
 					ManagedTenants accessConn
 				}
 			}
-			a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id viewerRole managedTenants { totalCount edges { node { id } } } } }`,
+			a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id viewerRole managedTenants(first: 100) { totalCount edges { node { id } } } } }`,
 				map[string]any{"id": testkit.ID(a.Partner.ID)}).Decode(t, &got)
 			if got.Tenant == nil || got.Tenant.ViewerRole == "ADMIN" || got.Tenant.ViewerRole == "" {
 				t.Fatalf("partner tenant: %+v", got.Tenant)
@@ -906,7 +906,7 @@ func TestAccessPartnerNonAdminsSeeNoManagedTenant(t *testing.T) {
 	var got struct {
 		Tenant struct{ ManagedTenants accessConn }
 	}
-	a.API.Do(a.Token(a.PartnerAdmin), `query($id: ID!) { tenant(id: $id) { managedTenants { totalCount edges { node { id } } } } }`,
+	a.API.Do(a.Token(a.PartnerAdmin), `query($id: ID!) { tenant(id: $id) { managedTenants(first: 100) { totalCount edges { node { id } } } } }`,
 		map[string]any{"id": testkit.ID(a.Partner.ID)}).Decode(t, &got)
 	if mt := got.Tenant.ManagedTenants; mt.TotalCount != 2 || !slices.Equal(mt.ids(), accessIDs(a.Managed.ID, a.Sibling.ID)) {
 		t.Errorf("partner admin: managedTenants = %+v", mt)

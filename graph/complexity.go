@@ -14,7 +14,8 @@ import (
 const DefaultMaxComplexity = 1_000_000
 
 // pageCost is the number of nodes a connection may return: first or last,
-// or MaxPageSize when neither is given (entgql then returns every row).
+// or MaxPageSize when neither is given (then only totalCount and pageInfo
+// may be read: PageSizeLimit refuses edges without a page size).
 func pageCost(first, last *int) int {
 	switch {
 	case first != nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -18,7 +19,8 @@ const MaxPageSize = 100
 
 // PageSizeLimit checks the connection arguments of every field of the
 // operation before anything runs: first/last within 0..MaxPageSize and not
-// both, cursors decodable. Nested connections are loaded eagerly by the root
+// both, one of them whenever the connection's edges are read (totalCount
+// alone needs neither), cursors decodable. Nested connections are loaded eagerly by the root
 // resolver, so a field-by-field check would come after their SQL (and a bad
 // nested cursor would reach entgql's field collection, which panics on it).
 type PageSizeLimit struct{}
@@ -59,6 +61,10 @@ func checkPageSizes(set ast.SelectionSet, vars map[string]any, seen map[*ast.Fra
 					}
 				}
 			}
+			if isConnection(s) && args["first"] == nil && args["last"] == nil && selects(s.SelectionSet, "edges") {
+				// Without a page size entgql would return every row.
+				return fmt.Sprintf("%s: pass first or last (at most %d) to read its edges", s.Alias, MaxPageSize)
+			}
 			for _, name := range []string{"first", "last"} {
 				v, ok := args[name]
 				if !ok || v == nil {
@@ -86,6 +92,33 @@ func checkPageSizes(set ast.SelectionSet, vars map[string]any, seen map[*ast.Fra
 		}
 	}
 	return ""
+}
+
+// isConnection: a Relay connection field (it takes first and last).
+func isConnection(f *ast.Field) bool {
+	return f.Definition != nil && f.Definition.Arguments.ForName("first") != nil &&
+		f.Definition.Arguments.ForName("last") != nil && strings.HasSuffix(f.Definition.Type.Name(), "Connection")
+}
+
+// selects reports whether set selects the field name, through fragments too.
+func selects(set ast.SelectionSet, name string) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == name {
+				return true
+			}
+		case *ast.InlineFragment:
+			if selects(s.SelectionSet, name) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && selects(s.Definition.SelectionSet, name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isCursorArg(f *ast.Field, name string) bool {

@@ -55,6 +55,37 @@ func TestConnectionPageSizeLimits(t *testing.T) {
 		})
 	}
 
+	// Reading edges needs a page size (else every row would come back), also
+	// through a fragment and when the variable is null; totalCount alone
+	// does not.
+	for _, tc := range []struct {
+		name, query string
+		vars        map[string]any
+		ok          bool
+	}{
+		{"edges without first or last", `query($p: ID!) { tenant(id: $p) { managedTenants { edges { node { id } } } } }`, nil, false},
+		{"nested edges without first or last", `query($p: ID!) { tenant(id: $p) { managedTenants(first: 5) { edges { node { spaces { edges { node { id } } } } } } } }`, nil, false},
+		{"edges in a fragment", `query($p: ID!) { tenant(id: $p) { managedTenants { ...E } } } fragment E on TenantConnection { edges { cursor } }`, nil, false},
+		{"a null first", `query($p: ID!, $n: Int) { tenant(id: $p) { managedTenants(first: $n) { edges { cursor } } } }`, map[string]any{"n": nil}, false},
+		{"totalCount alone", `query($p: ID!) { tenant(id: $p) { managedTenants { totalCount } } }`, nil, true},
+		{"last", `query($p: ID!) { tenant(id: $p) { managedTenants(last: 2) { edges { cursor } } } }`, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]any{"p": partner}
+			for k, v := range tc.vars {
+				vars[k] = v
+			}
+			res := api.Do(token, tc.query, vars)
+			if tc.ok {
+				if len(res.Errors) != 0 {
+					t.Fatalf("unexpected errors %s", res.Raw)
+				}
+				return
+			}
+			res.RequireCode(t, "BAD_USER_INPUT")
+		})
+	}
+
 	// Variables are checked too.
 	res := api.Do(token, `query($p: ID!, $n: Int) { tenant(id: $p) { managedTenants(first: $n) { totalCount } } }`,
 		map[string]any{"p": partner, "n": 1000})
