@@ -26,28 +26,20 @@ func pageCost(first, last *int) int {
 	return MaxPageSize
 }
 
+// connectionCost prices a connection field: 1 + page size x node cost.
+func connectionCost[Order any](child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ Order) int {
+	return 1 + pageCost(first, last)*child
+}
+
 // Complexity prices every connection by its page size.
 func Complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
-	type cursor = *entgql.Cursor[int]
-	c.Tenant.ManagedTenants = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.TenantOrder) int {
-		return 1 + pageCost(first, last)*child
-	}
-	c.Tenant.Spaces = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.SpaceOrder) int {
-		return 1 + pageCost(first, last)*child
-	}
-	c.Tenant.Members = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.MembershipOrder) int {
-		return 1 + pageCost(first, last)*child
-	}
-	c.Space.Devices = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.DeviceOrder) int {
-		return 1 + pageCost(first, last)*child
-	}
-	c.Space.Installations = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.InstallationOrder) int {
-		return 1 + pageCost(first, last)*child
-	}
-	c.Device.Installations = func(child int, _ cursor, first *int, _ cursor, last *int, _ *ent.InstallationOrder) int {
-		return 1 + pageCost(first, last)*child
-	}
+	c.Tenant.ManagedTenants = connectionCost[*ent.TenantOrder]
+	c.Tenant.Spaces = connectionCost[*ent.SpaceOrder]
+	c.Tenant.Members = connectionCost[*ent.MembershipOrder]
+	c.Space.Devices = connectionCost[*ent.DeviceOrder]
+	c.Space.Installations = connectionCost[*ent.InstallationOrder]
+	c.Device.Installations = connectionCost[*ent.InstallationOrder]
 	c.Query.Nodes = func(child int, ids []int) int { return 1 + len(ids)*child }
 	return c
 }

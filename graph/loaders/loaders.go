@@ -104,15 +104,11 @@ func currentPlans(ctx context.Context, client *ent.Client, now time.Time, tenant
 	if err != nil {
 		return fail(err)
 	}
-	ids := make([]any, len(tenantIDs))
-	for i, id := range tenantIDs {
-		ids[i] = id
-	}
 	plans, err := client.Plan.Query().
 		Modify(func(s *sql.Selector) {
 			s.Join(subs).On(s.C(plan.FieldID), subs.C(subscription.FieldPlanID))
 			running := []*sql.Predicate{
-				sql.In(subs.C(subscription.FieldTenantID), ids...),
+				sql.InInts(subs.C(subscription.FieldTenantID), tenantIDs...),
 				sql.LTE(subs.C(subscription.FieldStartedAt), now),
 				sql.Or(sql.IsNull(subs.C(subscription.FieldEndedAt)), sql.GT(subs.C(subscription.FieldEndedAt), now)),
 			}
