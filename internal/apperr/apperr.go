@@ -54,6 +54,13 @@ func CodeOf(err error) (Code, bool) {
 	return "", false
 }
 
+// IsRefusal reports whether err refuses the caller (UNAUTHENTICATED,
+// FORBIDDEN, NOT_FOUND) rather than failing.
+func IsRefusal(err error) bool {
+	code, ok := CodeOf(err)
+	return ok && (code == Unauthenticated || code == Forbidden || code == NotFound)
+}
+
 // UserErrorCode is the code of a user error (SPEC 8).
 type UserErrorCode string
 

@@ -1,0 +1,194 @@
+// Package access is the one table of who may do what in a tenant (SPEC 2
+// to 6 and 8; the lifecycle and console mutations of SPEC 10 and 11 add
+// their rows here). Every decision a domain package takes about the caller
+// is a named Action, asked through Require (or Can, for decisions that
+// answer yes or no instead of refusing).
+//
+// What a query returns at all is the ent privacy layer's job (ent/rule):
+// Require reads tenants through it, so a tenant the viewer cannot see is
+// NOT_FOUND exactly like one that does not exist. ent/rule asks this table
+// again (Permits) when a workspace row is written, so a write path that
+// forgets Require is still refused.
+package access
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/internal/apperr"
+	"github.com/phystack/managed-tenants-api/internal/viewer"
+)
+
+// Action is something a viewer does in (or to) one tenant.
+type Action string
+
+const (
+	// SPEC 3: the settings sections, in display order.
+	OpenGeneralSettings   Action = "settings.general"
+	OpenUserManagement    Action = "settings.user_management"
+	OpenDeveloperSettings Action = "settings.developer"
+	OpenBilling           Action = "settings.billing"
+	OpenManagedTenants    Action = "settings.managed_tenants"
+
+	// SPEC 4 to 7: reselling.
+	CreateManagedTenant Action = "managed_tenant.create"
+	SetPartnerFlag      Action = "tenant.partner_flag"
+	ReadPlanCatalog     Action = "partner.plan_catalog"
+	ReadPartnerInvoice  Action = "partner.invoice"
+
+	// SPEC 8: building a workspace.
+	InviteMember       Action = "member.invite"
+	CreateSpace        Action = "space.create"
+	CreateDevice       Action = "device.create"
+	CreateInstallation Action = "installation.create"
+)
+
+// Shape is a condition on the tenant itself (SPEC 1's three shapes).
+type Shape func(*ent.Tenant) bool
+
+// IsPartner: flagged as a partner and not itself managed, the only shape
+// that resells.
+func IsPartner(t *ent.Tenant) bool { return t.IsPartner && !IsManaged(t) }
+
+// IsManaged: managed by a partner (billed through it).
+func IsManaged(t *ent.Tenant) bool { return t.PartnerID != nil }
+
+func notManaged(t *ent.Tenant) bool { return !IsManaged(t) }
+
+// Rule says who may take an action in a tenant.
+type Rule struct {
+	// Role is the least role a member needs. A viewer without a membership
+	// in the tenant gets NOT_FOUND (the tenant's workspace does not exist
+	// for it), unless Seen.
+	Role enums.Role
+	// Staff may, member or not.
+	Staff bool
+	// StaffOnly: nobody else may; refused (FORBIDDEN) before the tenant is
+	// even looked up.
+	StaffOnly bool
+	// Seen: a viewer who may read the tenant's account data (ent privacy)
+	// but has no role here gets FORBIDDEN rather than NOT_FOUND.
+	Seen bool
+	// Shape the tenant must have; FORBIDDEN otherwise.
+	Shape Shape
+}
+
+// Table is every rule, by action. It is the only place that says who may.
+var Table = map[Action]Rule{
+	OpenGeneralSettings:   {Role: enums.RoleViewer},
+	OpenUserManagement:    {Role: enums.RoleAdmin},
+	OpenDeveloperSettings: {Role: enums.RoleEditor},
+	OpenBilling:           {Role: enums.RoleAdmin, Shape: notManaged},
+	OpenManagedTenants:    {Role: enums.RoleAdmin, Shape: IsPartner},
+
+	CreateManagedTenant: {Role: enums.RoleAdmin, Shape: IsPartner},
+	SetPartnerFlag:      {StaffOnly: true},
+	ReadPlanCatalog:     {Role: enums.RoleAdmin, Staff: true, Seen: true, Shape: IsPartner},
+	ReadPartnerInvoice:  {Role: enums.RoleAdmin, Staff: true, Seen: true, Shape: IsPartner},
+
+	InviteMember:       {Role: enums.RoleAdmin},
+	CreateSpace:        {Role: enums.RoleEditor},
+	CreateDevice:       {Role: enums.RoleEditor},
+	CreateInstallation: {Role: enums.RoleEditor},
+}
+
+func ruleOf(a Action) (Rule, error) {
+	r, ok := Table[a]
+	if !ok {
+		return Rule{}, fmt.Errorf("access: no rule for action %q", a)
+	}
+	return r, nil
+}
+
+// who is the part of a decision that needs only the viewer: allowed, or
+// the error a refusal answers when the tenant is visible (nil: decided by
+// the tenant's visibility and shape).
+func who(ctx context.Context, r Rule, tenantID int) (allowed bool, refusal error, err error) {
+	v := viewer.FromContext(ctx)
+	switch {
+	case v == nil:
+		return false, nil, apperr.ErrUnauthenticated
+	case r.StaffOnly:
+		if !v.Staff {
+			return false, nil, apperr.ErrForbidden
+		}
+		return true, nil, nil
+	case r.Staff && v.Staff:
+		return true, nil, nil
+	}
+	role, member, err := v.Role(ctx, tenantID)
+	switch {
+	case err != nil:
+		return false, nil, err
+	case !member && !r.Seen:
+		return false, nil, apperr.ErrNotFound
+	case !member || !role.AtLeast(r.Role):
+		return false, apperr.ErrForbidden, nil
+	}
+	return true, nil, nil
+}
+
+// Require checks that the viewer may take action a in the tenant and
+// returns the tenant, read under the viewer's privacy rules. Refusals are
+// *apperr.Error: UNAUTHENTICATED without a viewer, NOT_FOUND for a tenant
+// the viewer may not know about, FORBIDDEN for one it may see but not act
+// on, or of the wrong shape.
+func Require(ctx context.Context, client *ent.Client, tenantID int, a Action) (*ent.Tenant, error) {
+	r, err := ruleOf(a)
+	if err != nil {
+		return nil, err
+	}
+	allowed, refusal, err := who(ctx, r, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := client.Tenant.Get(ctx, tenantID)
+	switch {
+	case ent.IsNotFound(err):
+		return nil, apperr.ErrNotFound
+	case err != nil:
+		return nil, err
+	case !allowed:
+		return nil, refusal
+	case r.Shape != nil && !r.Shape(t):
+		return nil, apperr.ErrForbidden
+	}
+	return t, nil
+}
+
+// Can reports whether the viewer may take action a in t, a tenant it has
+// already read: for decisions that show or hide something rather than
+// refuse (the settings sections).
+func Can(ctx context.Context, t *ent.Tenant, a Action) (bool, error) {
+	r, err := ruleOf(a)
+	if err != nil {
+		return false, err
+	}
+	allowed, _, err := who(ctx, r, t.ID)
+	switch {
+	case apperr.IsRefusal(err):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return allowed && (r.Shape == nil || r.Shape(t)), nil
+}
+
+// Permits is the viewer's part of the rule of a, without reading the
+// tenant: ent/rule asks it when a row of the tenant is written.
+func Permits(ctx context.Context, tenantID int, a Action) (bool, error) {
+	r, err := ruleOf(a)
+	if err != nil {
+		return false, err
+	}
+	if r.Shape != nil || r.Seen {
+		return false, fmt.Errorf("access: %q depends on the tenant's row: use Require", a)
+	}
+	allowed, _, err := who(ctx, r, tenantID)
+	if apperr.IsRefusal(err) {
+		return false, nil
+	}
+	return allowed, err
+}
