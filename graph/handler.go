@@ -56,7 +56,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
 	srv.Use(NewHeavyLimit(opts.HeavyOperations))
 	// One set of loaders per operation, never shared between requests.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(loaders.NewContext(ctx, loaders.New(r.Client, r.Now)))
+		return next(loaders.NewContext(ctx, loaders.New(r.Billing)))
 	})
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(Recover(log))

@@ -1,14 +1,14 @@
-// Package graph holds the GraphQL resolvers. They are thin: authorise through
-// the directives and the domain packages, call them or ent, map errors.
+// Package graph holds the GraphQL resolvers. They are thin: call a domain
+// package (which asks the access table) or ent (whose privacy rules filter
+// rows), and map the results and errors.
 package graph
 
 import (
-	"time"
-
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/graph/model"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/billing"
+	"github.com/phystack/managed-tenants-api/internal/clock"
 	"github.com/phystack/managed-tenants-api/internal/tenancy"
 	"github.com/phystack/managed-tenants-api/internal/workspace"
 )
@@ -16,9 +16,20 @@ import (
 // Resolver holds the dependencies of every resolver.
 type Resolver struct {
 	Client    *ent.Client
-	Now       func() time.Time // the clock of "current" plans; nil = wall clock
 	Tenancy   *tenancy.Service
 	Workspace *workspace.Service
+	Billing   *billing.Service
+}
+
+// NewResolver builds the domain services over one database (dialect is
+// ent's dialect name) and one clock: the only place they are wired.
+func NewResolver(client *ent.Client, dialect string, clk clock.Clock) *Resolver {
+	return &Resolver{
+		Client:    client,
+		Tenancy:   &tenancy.Service{Client: client, Dialect: dialect, Clock: clk},
+		Workspace: &workspace.Service{Client: client, Clock: clk},
+		Billing:   &billing.Service{Client: client, Clock: clk},
+	}
 }
 
 // userErrors splits a domain error into the payload's userErrors (for

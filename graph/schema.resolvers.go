@@ -14,7 +14,6 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/graph/generated"
 	"github.com/phystack/managed-tenants-api/graph/model"
-	"github.com/phystack/managed-tenants-api/internal/billing"
 	"github.com/phystack/managed-tenants-api/internal/tenancy"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
 )
@@ -131,15 +130,7 @@ func (r *queryResolver) PlanCatalog(ctx context.Context, partnerID int, kind enu
 
 // PartnerInvoice is the resolver for the partnerInvoice field.
 func (r *queryResolver) PartnerInvoice(ctx context.Context, partnerID int, period string) (*model.Invoice, error) {
-	partner, err := r.Tenancy.RequirePartnerReader(ctx, partnerID)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := billing.LoadPartnerInvoice(ctx, r.Client, partner, period)
-	if err != nil {
-		return nil, err
-	}
-	be, err := partner.QueryBillingEntity().Only(ctx)
+	inv, err := r.Billing.PartnerInvoice(ctx, partnerID, period)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +139,8 @@ func (r *queryResolver) PartnerInvoice(ctx context.Context, partnerID int, perio
 		return nil, err
 	}
 	out := &model.Invoice{
-		Partner: partner, Period: inv.Period.String(), Currency: inv.Currency,
-		BillingEntity: be, Total: total, Lines: make([]*model.InvoiceLine, len(inv.Lines)),
+		Partner: inv.Partner, Period: inv.Period.String(), Currency: inv.Currency,
+		BillingEntity: inv.BillingEntity, Total: total, Lines: make([]*model.InvoiceLine, len(inv.Lines)),
 	}
 	for i, l := range inv.Lines {
 		amount, err := money(l.Amount, inv.Currency)

@@ -1,24 +1,28 @@
-// Package rule holds the privacy rules of every ent schema. They are the
-// isolation layer of SPEC 2: every query of a protected entity is filtered by
-// the viewer's memberships (rows it may not see simply do not exist for it),
-// and every write is refused unless the viewer's role allows it. A request
-// without a viewer is denied everything. Resolvers cannot bypass these rules:
-// they run inside ent, for root queries and eager-loaded edges alike.
+// Package rule holds the privacy rules of the ent schemas: the isolation
+// layer of SPEC 2. Every query of a protected entity is filtered by the
+// viewer's memberships (rows it may not see simply do not exist for it), and
+// every write is refused unless a rule allows it. A request without a viewer
+// is denied everything. Resolvers cannot bypass these rules: they run inside
+// ent, for root queries and eager-loaded edges alike.
 //
-// The rules work on ent.Query/ent.Mutation through Where and Field, so they
-// do not depend on generated code (the schema package imports them).
+// Every policy is assembled by policy() from the same opening rule (no
+// viewer, no access) and closing rules (reads see what the filters left;
+// writes need the system context or a rule that allows them). The filters
+// are typed: they append storage predicates through the generated
+// intercept.Query (WhereP); each visibility predicate below is written once.
 package rule
 
 import (
 	"context"
 	"errors"
-	"reflect"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
-	"entgo.io/ent/privacy"
 
+	"github.com/phystack/managed-tenants-api/ent/intercept"
+	"github.com/phystack/managed-tenants-api/ent/privacy"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/internal/access"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
 )
 
@@ -26,144 +30,44 @@ import (
 var ErrNoViewer = errors.New("rule: no viewer in context")
 
 // SystemContext marks ctx as the system itself (migrations, seeding, token
-// checks, and domain code writing rows after it has checked the rules).
-// Queries and writes in it bypass every policy: use it narrowly.
+// checks, and domain code writing rows after access.Require). Queries and
+// writes in it bypass every policy: use it narrowly.
 func SystemContext(ctx context.Context) context.Context {
 	return privacy.DecisionContext(ctx, privacy.Allow)
 }
 
-// queryRule adapts a function to privacy.QueryRule (the base privacy
-// package has no such adapter; the generated one would be an import cycle).
-type queryRule func(context.Context, ent.Query) error
-
-func (f queryRule) EvalQuery(ctx context.Context, q ent.Query) error { return f(ctx, q) }
-
-// filter adds a storage-level predicate to any generated query. Each query
-// has Where(...predicate.X) where predicate.X is a func(*sql.Selector); it is
-// reached by reflection because the generated packages import this one.
-func filter(q ent.Query, p func(*sql.Selector)) error {
-	where := reflect.ValueOf(q).MethodByName("Where")
-	if !where.IsValid() || !where.Type().IsVariadic() || where.Type().NumIn() != 1 {
-		return privacy.Denyf("rule: unexpected query type %T", q)
-	}
-	pt := where.Type().In(0).Elem()
-	fn := reflect.ValueOf(p)
-	if !fn.Type().ConvertibleTo(pt) {
-		return privacy.Denyf("rule: unexpected predicate type of %T", q)
-	}
-	where.Call([]reflect.Value{fn.Convert(pt)})
-	return privacy.Allow
-}
-
-// memberTenants selects the ids of the tenants the viewer belongs to, and
-// adminTenants those it administers. The database answers them: the SQL
-// stays the same size however many tenants a partner admin belongs to, and a
+// The visibility predicates. The database answers them: the SQL stays the
+// same size however many tenants a partner admin belongs to, and a
 // membership counts from the moment it is committed.
+
+// memberTenants selects the tenants the viewer belongs to.
 func memberTenants(v *viewer.Viewer) *sql.Selector {
 	return sql.Select("tenant_id").From(sql.Table("memberships")).Where(sql.EQ("user_id", v.UserID))
 }
 
+// adminTenants selects the tenants the viewer administers.
 func adminTenants(v *viewer.Viewer) *sql.Selector {
 	return sql.Select("tenant_id").From(sql.Table("memberships")).
 		Where(sql.And(sql.EQ("user_id", v.UserID), sql.EQ("role", string(enums.RoleAdmin))))
 }
 
-// denyWithoutViewer is the first rule of every policy.
-var denyWithoutViewer = privacy.ContextQueryMutationRule(func(ctx context.Context) error {
-	if viewer.FromContext(ctx) == nil {
-		return privacy.Denyf("%w", ErrNoViewer)
-	}
-	return privacy.Skip
-})
-
-var allowStaffQuery = queryRule(func(ctx context.Context, _ ent.Query) error {
-	if viewer.FromContext(ctx).Staff {
-		return privacy.Allow
-	}
-	return privacy.Skip
-})
-
-var denyMutation = privacy.MutationRuleFunc(func(context.Context, ent.Mutation) error {
-	return privacy.Denyf("rule: write needs the system context")
-})
-
-// TenantPolicy: a tenant's account data is visible to its members, to the
-// admins of its partner, and to staff. Tenants are written by domain code in
-// the system context only (internal/tenancy checks the rules first).
-func TenantPolicy() ent.Policy {
-	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			denyWithoutViewer, allowStaffQuery,
-			queryRule(func(ctx context.Context, q ent.Query) error {
-				v := viewer.FromContext(ctx)
-				return filter(q, func(s *sql.Selector) {
-					s.Where(sql.Or(sql.In(s.C("id"), memberTenants(v)), sql.In(s.C("partner_id"), adminTenants(v))))
-				})
-			}),
-		},
-		Mutation: privacy.MutationPolicy{denyWithoutViewer, denyMutation},
-	}
+// resoldCatalogs selects the catalogs of the partners the viewer administers.
+func resoldCatalogs(v *viewer.Viewer) *sql.Selector {
+	return sql.Select("plan_catalog_id").From(sql.Table("tenants")).
+		Where(sql.And(sql.In("id", adminTenants(v)), sql.NotNull("plan_catalog_id")))
 }
 
-// WorkspacePolicy covers tenant workspace data (members, spaces, devices,
-// installations): visible only through a membership in that very tenant,
-// never to partners or staff as such. Creating one needs at least
-// createRole in its tenant; updates and deletes need the system context.
-func WorkspacePolicy(createRole enums.Role) ent.Policy {
-	return privacy.Policy{
-		Query: privacy.QueryPolicy{denyWithoutViewer, filterByMembership},
-		Mutation: privacy.MutationPolicy{
-			denyWithoutViewer,
-			privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
-				if !m.Op().Is(ent.OpCreate) {
-					return privacy.Skip
-				}
-				v, _ := m.Field("tenant_id")
-				tenantID, ok := v.(int)
-				if !ok {
-					return privacy.Denyf("rule: %s without tenant", m.Type())
-				}
-				allowed, err := viewer.FromContext(ctx).Has(ctx, tenantID, createRole)
-				switch {
-				case err != nil:
-					return err
-				case allowed:
-					return privacy.Allow
-				}
-				return privacy.Denyf("rule: %s in tenant %v needs role %s", m.Type(), v, createRole)
-			}),
-			denyMutation,
-		},
-	}
-}
-
-var filterByMembership = queryRule(func(ctx context.Context, q ent.Query) error {
-	v := viewer.FromContext(ctx)
-	return filter(q, func(s *sql.Selector) { s.Where(sql.In(s.C("tenant_id"), memberTenants(v))) })
-})
-
-// SubscriptionPolicy: subscriptions are account data, visible to members of
-// the subscribing tenant, to admins of the tenant billed, and to staff.
-func SubscriptionPolicy() ent.Policy {
-	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			denyWithoutViewer, allowStaffQuery,
-			queryRule(func(ctx context.Context, q ent.Query) error {
-				v := viewer.FromContext(ctx)
-				return filter(q, func(s *sql.Selector) { s.Where(subscriptionVisible(v, s.C)) })
-			}),
-		},
-		Mutation: privacy.MutationPolicy{denyWithoutViewer, denyMutation},
-	}
-}
-
+// subscriptionVisible: a subscription is account data, seen by the members
+// of the subscribing tenant and by the admins of the tenant billed.
 func subscriptionVisible(v *viewer.Viewer, column func(string) string) *sql.Predicate {
 	return sql.Or(sql.In(column("tenant_id"), memberTenants(v)), sql.In(column("billed_to_id"), adminTenants(v)))
 }
 
-// SubscriptionVisible is SubscriptionPolicy's rule as a predicate on the
+func plainColumn(c string) string { return c }
+
+// SubscriptionVisible is the subscription rule as a predicate on the
 // subscriptions table t, for a query of another entity that joins
-// subscriptions (the join does not pass through the subscription policy).
+// subscriptions (a join does not pass through the subscription policy).
 // nil means every row is visible (staff, the system context).
 func SubscriptionVisible(ctx context.Context, t *sql.SelectTable) (*sql.Predicate, error) {
 	if d, ok := privacy.DecisionFromContext(ctx); ok && errors.Is(d, privacy.Allow) {
@@ -179,90 +83,172 @@ func SubscriptionVisible(ctx context.Context, t *sql.SelectTable) (*sql.Predicat
 	return subscriptionVisible(v, t.C), nil
 }
 
+// filter is a query rule that narrows any generated query to the rows
+// where(viewer, selector) admits, and lets later rules decide.
+func filter(where func(*viewer.Viewer, *sql.Selector) *sql.Predicate) privacy.QueryRule {
+	return privacy.QueryRuleFunc(func(ctx context.Context, q ent.Query) error {
+		query, err := intercept.NewQuery(q)
+		if err != nil {
+			return privacy.Denyf("rule: %v", err)
+		}
+		v := viewer.FromContext(ctx)
+		query.WhereP(func(s *sql.Selector) { s.Where(where(v, s)) })
+		return privacy.Skip
+	})
+}
+
+var (
+	denyWithoutViewer = privacy.ContextQueryMutationRule(func(ctx context.Context) error {
+		if viewer.FromContext(ctx) == nil {
+			return privacy.Denyf("%w", ErrNoViewer)
+		}
+		return privacy.Skip
+	})
+
+	allowStaff = privacy.QueryRuleFunc(func(ctx context.Context, _ ent.Query) error {
+		if viewer.FromContext(ctx).Staff {
+			return privacy.Allow
+		}
+		return privacy.Skip
+	})
+
+	// The filters, one per kind of reader.
+	byMembership = filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
+		return sql.In(s.C("tenant_id"), memberTenants(v))
+	})
+	byAdmin = filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
+		return sql.In(s.C("tenant_id"), adminTenants(v))
+	})
+	bySubscription = filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
+		return subscriptionVisible(v, s.C)
+	})
+)
+
+// policy opens with "no viewer, no access" and closes with "reads see what
+// the filters left, writes are refused": a rule of query or mutation must
+// Allow (or Deny) to end earlier.
+func policy(query privacy.QueryPolicy, mutation privacy.MutationPolicy) ent.Policy {
+	return privacy.Policy{
+		Query:    append(append(privacy.QueryPolicy{denyWithoutViewer}, query...), privacy.AlwaysAllowRule()),
+		Mutation: append(append(privacy.MutationPolicy{denyWithoutViewer}, mutation...), privacy.AlwaysDenyRule()),
+	}
+}
+
+// Readers says who reads the rows of a tenant-owned table.
+type Readers int
+
+const (
+	// Members: only through a membership in the row's tenant (workspace
+	// data, SPEC 2.1): not its partner, not siblings, not staff as such.
+	Members Readers = iota
+	// Admins: the tenant's admins, and staff (the audit log).
+	Admins
+	// Subscribers: the members of the subscribing tenant, the admins of the
+	// tenant billed, and staff (subscriptions, account data of SPEC 2.2).
+	Subscribers
+)
+
+// TenantOwnedPolicy is the policy of a table whose rows belong to one
+// tenant (schema.TenantOwned): rows are read by readers; a viewer may create
+// one where the access table allows create in its tenant ("" = nobody); any
+// other write needs the system context.
+func TenantOwnedPolicy(readers Readers, create access.Action) ent.Policy {
+	var read privacy.QueryPolicy
+	switch readers {
+	case Members:
+		read = privacy.QueryPolicy{byMembership}
+	case Admins:
+		read = privacy.QueryPolicy{allowStaff, byAdmin}
+	case Subscribers:
+		read = privacy.QueryPolicy{allowStaff, bySubscription}
+	default:
+		read = privacy.QueryPolicy{privacy.AlwaysDenyRule()}
+	}
+	var write privacy.MutationPolicy
+	if create != "" {
+		write = privacy.MutationPolicy{allowCreate(create)}
+	}
+	return policy(read, write)
+}
+
+// allowCreate allows creating a row in the tenant named by the mutation's
+// tenant_id when the access table permits the viewer the action there.
+func allowCreate(a access.Action) privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		if !m.Op().Is(ent.OpCreate) {
+			return privacy.Skip
+		}
+		owned, ok := m.(interface{ TenantID() (int, bool) })
+		if !ok {
+			return privacy.Denyf("rule: %s is not tenant-owned", m.Type())
+		}
+		tenantID, ok := owned.TenantID()
+		if !ok {
+			return privacy.Denyf("rule: %s without tenant", m.Type())
+		}
+		allowed, err := access.Permits(ctx, tenantID, a)
+		switch {
+		case err != nil:
+			return err
+		case allowed:
+			return privacy.Allow
+		}
+		return privacy.Denyf("rule: %s in tenant %d: %s not permitted", m.Type(), tenantID, a)
+	})
+}
+
+// TenantPolicy: a tenant's account data is visible to its members, to the
+// admins of its partner, and to staff. Tenants are written by domain code
+// in the system context only.
+func TenantPolicy() ent.Policy {
+	return policy(privacy.QueryPolicy{allowStaff,
+		filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
+			return sql.Or(sql.In(s.C("id"), memberTenants(v)), sql.In(s.C("partner_id"), adminTenants(v)))
+		}),
+	}, nil)
+}
+
 // PlanPolicy: a plan is visible to staff, to admins of the partners that
 // resell its catalog, and to whoever can see a subscription to it.
 func PlanPolicy() ent.Policy {
-	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			denyWithoutViewer, allowStaffQuery,
-			queryRule(func(ctx context.Context, q ent.Query) error {
-				v := viewer.FromContext(ctx)
-				return filter(q, func(s *sql.Selector) {
-					catalogs := sql.Select("plan_catalog_id").From(sql.Table("tenants")).
-						Where(sql.And(sql.In("id", adminTenants(v)), sql.NotNull("plan_catalog_id")))
-					subscribed := sql.Select("plan_id").From(sql.Table("subscriptions")).
-						Where(sql.Or(sql.In("tenant_id", memberTenants(v)), sql.In("billed_to_id", adminTenants(v))))
-					s.Where(sql.Or(sql.In(s.C("catalog_id"), catalogs), sql.In(s.C("id"), subscribed)))
-				})
-			}),
-		},
-		Mutation: privacy.MutationPolicy{denyWithoutViewer, denyMutation},
-	}
+	return policy(privacy.QueryPolicy{allowStaff,
+		filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
+			subscribed := sql.Select("plan_id").From(sql.Table("subscriptions")).
+				Where(subscriptionVisible(v, plainColumn))
+			return sql.Or(sql.In(s.C("catalog_id"), resoldCatalogs(v)), sql.In(s.C("id"), subscribed))
+		}),
+	}, nil)
 }
 
 // PlanCatalogPolicy: catalogs are visible to staff and to admins of the
-// partners they are assigned to.
+// partners that resell them.
 func PlanCatalogPolicy() ent.Policy {
-	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			denyWithoutViewer, allowStaffQuery,
-			queryRule(func(ctx context.Context, q ent.Query) error {
-				v := viewer.FromContext(ctx)
-				return filter(q, func(s *sql.Selector) {
-					assigned := sql.Select("plan_catalog_id").From(sql.Table("tenants")).
-						Where(sql.And(sql.In("id", adminTenants(v)), sql.NotNull("plan_catalog_id")))
-					s.Where(sql.In(s.C("id"), assigned))
-				})
-			}),
-		},
-		Mutation: privacy.MutationPolicy{denyWithoutViewer, denyMutation},
-	}
+	return policy(privacy.QueryPolicy{allowStaff,
+		filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
+			return sql.In(s.C("id"), resoldCatalogs(v))
+		}),
+	}, nil)
 }
 
 // UserPolicy: users see themselves, the members of their tenants and who
-// created them; staff see everyone. Users are created by invitations in the system context.
+// created those tenants; staff see everyone. Users are created by
+// invitations, in the system context.
 func UserPolicy() ent.Policy {
-	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			denyWithoutViewer, allowStaffQuery,
-			queryRule(func(ctx context.Context, q ent.Query) error {
-				v := viewer.FromContext(ctx)
-				return filter(q, func(s *sql.Selector) {
-					coMembers := sql.Select("user_id").From(sql.Table("memberships")).
-						Where(sql.In("tenant_id", memberTenants(v)))
-					// "created by" is account data of the tenants one belongs to.
-					creators := sql.Select("created_by_id").From(sql.Table("tenants")).
-						Where(sql.And(sql.In("id", memberTenants(v)), sql.NotNull("created_by_id")))
-					s.Where(sql.Or(sql.EQ(s.C("id"), v.UserID), sql.In(s.C("id"), coMembers), sql.In(s.C("id"), creators)))
-				})
-			}),
-		},
-		Mutation: privacy.MutationPolicy{denyWithoutViewer, denyMutation},
-	}
+	return policy(privacy.QueryPolicy{allowStaff,
+		filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
+			coMembers := sql.Select("user_id").From(sql.Table("memberships")).
+				Where(sql.In("tenant_id", memberTenants(v)))
+			// "created by" is account data of the tenants one belongs to.
+			creators := sql.Select("created_by_id").From(sql.Table("tenants")).
+				Where(sql.And(sql.In("id", memberTenants(v)), sql.NotNull("created_by_id")))
+			return sql.Or(sql.EQ(s.C("id"), v.UserID), sql.In(s.C("id"), coMembers), sql.In(s.C("id"), creators))
+		}),
+	}, nil)
 }
 
 // ReferencePolicy: Phystack's own reference data (billing entities) is
 // readable by any authenticated viewer.
-func ReferencePolicy() ent.Policy {
-	return privacy.Policy{
-		Query:    privacy.QueryPolicy{denyWithoutViewer, privacy.AlwaysAllowRule()},
-		Mutation: privacy.MutationPolicy{denyWithoutViewer, denyMutation},
-	}
-}
-
-// AuditPolicy: audit events are read by the tenant's admins and by staff.
-func AuditPolicy() ent.Policy {
-	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			denyWithoutViewer, allowStaffQuery,
-			queryRule(func(ctx context.Context, q ent.Query) error {
-				v := viewer.FromContext(ctx)
-				return filter(q, func(s *sql.Selector) { s.Where(sql.In(s.C("tenant_id"), adminTenants(v))) })
-			}),
-		},
-		Mutation: privacy.MutationPolicy{denyWithoutViewer, denyMutation},
-	}
-}
+func ReferencePolicy() ent.Policy { return policy(nil, nil) }
 
 // SystemOnlyPolicy: secrets and bookkeeping (tokens, idempotency keys) are
 // only ever touched in the system context.

@@ -52,7 +52,7 @@ func init() {
 	// apitoken.DefaultLabel holds the default value on creation for the label field.
 	apitoken.DefaultLabel = apitokenDescLabel.Default.(string)
 	auditeventMixin := schema.AuditEvent{}.Mixin()
-	auditevent.Policy = privacy.NewPolicies(schema.AuditEvent{})
+	auditevent.Policy = privacy.NewPolicies(auditeventMixin[0], schema.AuditEvent{})
 	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := auditevent.Policy.EvalMutation(ctx, m); err != nil {
@@ -115,7 +115,7 @@ func init() {
 		}
 	}()
 	deviceMixin := schema.Device{}.Mixin()
-	device.Policy = privacy.NewPolicies(schema.Device{})
+	device.Policy = privacy.NewPolicies(deviceMixin[0], schema.Device{})
 	device.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := device.Policy.EvalMutation(ctx, m); err != nil {
@@ -124,6 +124,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	deviceHooks := schema.Device{}.Hooks()
+
+	device.Hooks[1] = deviceHooks[0]
 	deviceMixinFields1 := deviceMixin[1].Fields()
 	_ = deviceMixinFields1
 	deviceFields := schema.Device{}.Fields()
@@ -171,7 +174,7 @@ func init() {
 	// idempotencykey.RequestDigestValidator is a validator for the "request_digest" field. It is called by the builders before save.
 	idempotencykey.RequestDigestValidator = idempotencykeyDescRequestDigest.Validators[0].(func(string) error)
 	installationMixin := schema.Installation{}.Mixin()
-	installation.Policy = privacy.NewPolicies(schema.Installation{})
+	installation.Policy = privacy.NewPolicies(installationMixin[0], schema.Installation{})
 	installation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := installation.Policy.EvalMutation(ctx, m); err != nil {
@@ -197,7 +200,7 @@ func init() {
 	// installation.AppValidator is a validator for the "app" field. It is called by the builders before save.
 	installation.AppValidator = installationDescApp.Validators[0].(func(string) error)
 	membershipMixin := schema.Membership{}.Mixin()
-	membership.Policy = privacy.NewPolicies(schema.Membership{})
+	membership.Policy = privacy.NewPolicies(membershipMixin[0], schema.Membership{})
 	membership.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := membership.Policy.EvalMutation(ctx, m); err != nil {
@@ -293,7 +296,7 @@ func init() {
 		}
 	}()
 	spaceMixin := schema.Space{}.Mixin()
-	space.Policy = privacy.NewPolicies(schema.Space{})
+	space.Policy = privacy.NewPolicies(spaceMixin[0], schema.Space{})
 	space.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := space.Policy.EvalMutation(ctx, m); err != nil {
@@ -314,7 +317,8 @@ func init() {
 	spaceDescName := spaceFields[0].Descriptor()
 	// space.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	space.NameValidator = spaceDescName.Validators[0].(func(string) error)
-	subscription.Policy = privacy.NewPolicies(schema.Subscription{})
+	subscriptionMixin := schema.Subscription{}.Mixin()
+	subscription.Policy = privacy.NewPolicies(subscriptionMixin[0], schema.Subscription{})
 	subscription.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := subscription.Policy.EvalMutation(ctx, m); err != nil {
@@ -357,6 +361,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	tenantHooks := schema.Tenant{}.Hooks()
+
+	tenant.Hooks[1] = tenantHooks[0]
 	tenantMixinFields0 := tenantMixin[0].Fields()
 	_ = tenantMixinFields0
 	tenantFields := schema.Tenant{}.Fields()

@@ -99,7 +99,7 @@ func (Plan) Annotations() []schema.Annotation {
 // at purchase: later catalog changes do not reprice it.
 type Subscription struct{ ent.Schema }
 
-func (Subscription) Mixin() []ent.Mixin { return []ent.Mixin{TenantOwned{}} }
+func (Subscription) Mixin() []ent.Mixin { return []ent.Mixin{TenantOwned{Read: rule.Subscribers}} }
 
 func (Subscription) Fields() []ent.Field {
 	return []ent.Field{
@@ -129,8 +129,6 @@ func (Subscription) Indexes() []ent.Index {
 		index.Fields("billed_to_id", "started_at"),
 	}
 }
-
-func (Subscription) Policy() ent.Policy { return rule.SubscriptionPolicy() }
 
 func (Subscription) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip()}

@@ -1,20 +1,28 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
+
+	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/internal/access"
+	"github.com/phystack/managed-tenants-api/internal/clock"
 )
 
-// TenantOwned marks an entity that belongs to exactly one tenant: it adds the
-// indexed tenant_id column. Each schema declares its own "tenant" edge over
-// that column (the back-reference differs per entity) and its own policy,
-// built from the rules in ent/rule.
-type TenantOwned struct{ mixin.Schema }
+// TenantOwned makes a table belong to exactly one tenant (SPEC 2.6): the
+// indexed tenant_id column and the isolation policy that comes with it.
+// Read says who reads the rows (the tenant's members unless set); Create
+// names the access action a viewer needs in the row's tenant to create one
+// (empty: only the system context writes). Each schema declares its own
+// "tenant" edge over tenant_id (the back-reference differs per entity).
+type TenantOwned struct {
+	mixin.Schema
+	Read   rule.Readers
+	Create access.Action
+}
 
 func (TenantOwned) Fields() []ent.Field {
 	return []ent.Field{
@@ -26,11 +34,13 @@ func (TenantOwned) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("tenant_id")}
 }
 
+func (m TenantOwned) Policy() ent.Policy { return rule.TenantOwnedPolicy(m.Read, m.Create) }
+
 // CreateTime adds an immutable created_at in UTC.
 type CreateTime struct{ mixin.Schema }
 
 func (CreateTime) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("created_at").Immutable().Default(func() time.Time { return time.Now().UTC() }),
+		field.Time("created_at").Immutable().Default(clock.Wall),
 	}
 }

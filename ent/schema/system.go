@@ -14,7 +14,9 @@ import (
 // AuditEvent records who changed what in a tenant, with before/after values.
 type AuditEvent struct{ ent.Schema }
 
-func (AuditEvent) Mixin() []ent.Mixin { return []ent.Mixin{TenantOwned{}, CreateTime{}} }
+func (AuditEvent) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantOwned{Read: rule.Admins}, CreateTime{}}
+}
 
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
@@ -33,8 +35,6 @@ func (AuditEvent) Edges() []ent.Edge {
 		edge.To("actor", User.Type).Field("actor_id").Unique().Immutable(),
 	}
 }
-
-func (AuditEvent) Policy() ent.Policy { return rule.AuditPolicy() }
 
 func (AuditEvent) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip()}
@@ -80,8 +80,8 @@ func (IdempotencyKey) Fields() []ent.Field {
 		field.Int("partner_id").Immutable(),
 		field.String("key").NotEmpty().Immutable(),
 		field.String("request_digest").NotEmpty().Immutable(),
-		// Set in the same transaction that claimed the key by inserting it
-		// first: a concurrent request with the key waits on that insert.
+		// Written with the key, in the transaction that created the tenant.
+		// Kept forever (SPEC asks for at least 7 days): nothing purges keys.
 		field.Int("tenant_id").Optional().Nillable(),
 	}
 }

@@ -21,8 +21,9 @@ func (Tenant) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("display_name").NotEmpty().
 			Annotations(entgql.OrderField("DISPLAY_NAME")),
-		// name_key is the display name after NFC and case folding; the unique
-		// index (partner_id, name_key) makes "unique per partner" race-free.
+		// name_key is the display name after NFC and case folding (kept by
+		// the hook); the unique index (partner_id, name_key) makes "unique
+		// per partner" race-free.
 		field.String("name_key").NotEmpty().Annotations(entgql.Skip()),
 		field.String("country").MinLen(2).MaxLen(2),
 		field.String("currency").MinLen(3).MaxLen(3),
@@ -64,6 +65,8 @@ func (Tenant) Indexes() []ent.Index {
 }
 
 func (Tenant) Policy() ent.Policy { return rule.TenantPolicy() }
+
+func (Tenant) Hooks() []ent.Hook { return []ent.Hook{foldedKey("display_name", "name_key")} }
 
 func (Tenant) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection()}

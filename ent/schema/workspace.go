@@ -10,6 +10,7 @@ import (
 
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/internal/access"
 )
 
 // User is a person; email is stored lower-cased and unique.
@@ -39,7 +40,9 @@ func (User) Policy() ent.Policy { return rule.UserPolicy() }
 // Membership gives a user a role in one tenant.
 type Membership struct{ ent.Schema }
 
-func (Membership) Mixin() []ent.Mixin { return []ent.Mixin{TenantOwned{}, CreateTime{}} }
+func (Membership) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantOwned{Create: access.InviteMember}, CreateTime{}}
+}
 
 func (Membership) Fields() []ent.Field {
 	return []ent.Field{
@@ -65,8 +68,6 @@ func (Membership) Indexes() []ent.Index {
 	}
 }
 
-func (Membership) Policy() ent.Policy { return rule.WorkspacePolicy(enums.RoleAdmin) }
-
 func (Membership) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection()}
 }
@@ -74,7 +75,9 @@ func (Membership) Annotations() []schema.Annotation {
 // Space is a place (a store, an office) in a tenant.
 type Space struct{ ent.Schema }
 
-func (Space) Mixin() []ent.Mixin { return []ent.Mixin{TenantOwned{}, CreateTime{}} }
+func (Space) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantOwned{Create: access.CreateSpace}, CreateTime{}}
+}
 
 func (Space) Fields() []ent.Field {
 	return []ent.Field{
@@ -91,8 +94,6 @@ func (Space) Edges() []ent.Edge {
 	}
 }
 
-func (Space) Policy() ent.Policy { return rule.WorkspacePolicy(enums.RoleEditor) }
-
 func (Space) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection()}
 }
@@ -101,7 +102,9 @@ func (Space) Annotations() []schema.Annotation {
 // ignoring case (serial_key holds the folded form under a unique index).
 type Device struct{ ent.Schema }
 
-func (Device) Mixin() []ent.Mixin { return []ent.Mixin{TenantOwned{}, CreateTime{}} }
+func (Device) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantOwned{Create: access.CreateDevice}, CreateTime{}}
+}
 
 func (Device) Fields() []ent.Field {
 	return []ent.Field{
@@ -129,7 +132,8 @@ func (Device) Indexes() []ent.Index {
 	}
 }
 
-func (Device) Policy() ent.Policy { return rule.WorkspacePolicy(enums.RoleEditor) }
+// serial_key is serial_number folded, kept by the hook.
+func (Device) Hooks() []ent.Hook { return []ent.Hook{foldedKey("serial_number", "serial_key")} }
 
 func (Device) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection()}
@@ -139,7 +143,9 @@ func (Device) Annotations() []schema.Annotation {
 // of the same space.
 type Installation struct{ ent.Schema }
 
-func (Installation) Mixin() []ent.Mixin { return []ent.Mixin{TenantOwned{}, CreateTime{}} }
+func (Installation) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantOwned{Create: access.CreateInstallation}, CreateTime{}}
+}
 
 func (Installation) Fields() []ent.Field {
 	return []ent.Field{
@@ -166,8 +172,6 @@ func (Installation) Indexes() []ent.Index {
 		index.Fields("device_id"),
 	}
 }
-
-func (Installation) Policy() ent.Policy { return rule.WorkspacePolicy(enums.RoleEditor) }
 
 func (Installation) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection()}

@@ -43,8 +43,6 @@ type ResolverRoot interface {
 
 type DirectiveRoot struct {
 	Authenticated func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
-	PartnerAdmin  func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
-	Staff         func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -1383,16 +1381,6 @@ var sources = []*ast.Source{
 "The caller must be authenticated (a valid bearer token)."
 directive @authenticated on FIELD_DEFINITION
 
-"""
-The caller must be an ADMIN of the partner tenant named by the ` + "`" + `input.partnerId` + "`" + `
-argument: a non-member gets NOT_FOUND, a member who is not admin FORBIDDEN.
-The rules of internal/tenancy then check the rest (partner flag, not managed).
-"""
-directive @partnerAdmin on FIELD_DEFINITION
-
-"The caller must be Phystack staff; anyone else gets FORBIDDEN before any id is looked up."
-directive @staff on FIELD_DEFINITION
-
 "Money in a currency, as a decimal string with the currency's minor digits: \"49.00\", JPY \"4900\"."
 type Money {
   amount: String!
@@ -1457,12 +1445,10 @@ extend type Query {
 }
 
 type Mutation {
-  createManagedTenant(input: CreateManagedTenantInput!): CreateManagedTenantPayload!
-    @authenticated
-    @partnerAdmin
-  setTenantPartnerFlag(input: SetTenantPartnerFlagInput!): SetTenantPartnerFlagPayload!
-    @authenticated
-    @staff
+  "For the partner's ADMINs (SPEC 4)."
+  createManagedTenant(input: CreateManagedTenantInput!): CreateManagedTenantPayload! @authenticated
+  "For Phystack staff; anyone else gets FORBIDDEN before any id is looked up (SPEC 5)."
+  setTenantPartnerFlag(input: SetTenantPartnerFlagInput!): SetTenantPartnerFlagPayload! @authenticated
   inviteMember(input: InviteMemberInput!): InviteMemberPayload! @authenticated
   createSpace(input: CreateSpaceInput!): CreateSpacePayload! @authenticated
   createDevice(input: CreateDeviceInput!): CreateDevicePayload! @authenticated
@@ -1476,7 +1462,7 @@ input CreateManagedTenantInput {
   country: String!
   tenantPlanId: ID!
   supportPlanId: ID!
-  "Retries with the same key and input return the first tenant (kept 7 days)."
+  "Retries with the same key and input return the first tenant (keys are kept at least 7 days)."
   idempotencyKey: String
 }
 
@@ -5023,15 +5009,8 @@ func (ec *executionContext) _Mutation_createManagedTenant(ctx context.Context, f
 				}
 				return ec.Directives.Authenticated(ctx, nil, directive0)
 			}
-			directive2 := func(ctx context.Context) (any, error) {
-				if ec.Directives.PartnerAdmin == nil {
-					var zeroVal *model.CreateManagedTenantPayload
-					return zeroVal, errors.New("directive partnerAdmin is not implemented")
-				}
-				return ec.Directives.PartnerAdmin(ctx, nil, directive1)
-			}
 
-			next = directive2
+			next = directive1
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateManagedTenantPayload) graphql.Marshaler {
@@ -5087,15 +5066,8 @@ func (ec *executionContext) _Mutation_setTenantPartnerFlag(ctx context.Context, 
 				}
 				return ec.Directives.Authenticated(ctx, nil, directive0)
 			}
-			directive2 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Staff == nil {
-					var zeroVal *model.SetTenantPartnerFlagPayload
-					return zeroVal, errors.New("directive staff is not implemented")
-				}
-				return ec.Directives.Staff(ctx, nil, directive1)
-			}
 
-			next = directive2
+			next = directive1
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetTenantPartnerFlagPayload) graphql.Marshaler {

@@ -43,7 +43,7 @@ type CreateManagedTenantInput struct {
 	Country       string `json:"country"`
 	TenantPlanID  int    `json:"tenantPlanId"`
 	SupportPlanID int    `json:"supportPlanId"`
-	// Retries with the same key and input return the first tenant (kept 7 days).
+	// Retries with the same key and input return the first tenant (keys are kept at least 7 days).
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 

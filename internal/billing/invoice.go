@@ -9,27 +9,39 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/plan"
 	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
+	"github.com/phystack/managed-tenants-api/internal/access"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
+	"github.com/phystack/managed-tenants-api/internal/clock"
 )
+
+// Service reads invoices and current plans from one database.
+type Service struct {
+	Client *ent.Client
+	Clock  clock.Clock
+}
 
 // PartnerInvoice is an invoice with the rows its lines name.
 type PartnerInvoice struct {
 	Invoice
-	Partner *ent.Tenant
-	Tenants map[int]*ent.Tenant
-	Plans   map[int]*ent.Plan
+	Partner       *ent.Tenant
+	BillingEntity *ent.BillingEntity
+	Tenants       map[int]*ent.Tenant
+	Plans         map[int]*ent.Plan
 }
 
-// LoadPartnerInvoice builds the invoice of a partner for a "YYYY-MM" period
-// from the subscriptions billed to it. The caller has checked that the
-// viewer may read it (tenancy.RequirePartnerReader); every query still runs
-// under the viewer's privacy rules.
-func LoadPartnerInvoice(ctx context.Context, client *ent.Client, partner *ent.Tenant, period string) (*PartnerInvoice, error) {
+// PartnerInvoice builds a partner's invoice for a "YYYY-MM" period from the
+// subscriptions billed to it (SPEC 7), for those the access table lets
+// read it. Every query runs under the viewer's privacy rules.
+func (s *Service) PartnerInvoice(ctx context.Context, partnerID int, period string) (*PartnerInvoice, error) {
+	partner, err := access.Require(ctx, s.Client, partnerID, access.ReadPartnerInvoice)
+	if err != nil {
+		return nil, err
+	}
 	p, err := ParsePeriod(period)
 	if err != nil {
 		return nil, apperr.New(apperr.BadUserInput, "period must be a month as YYYY-MM")
 	}
-	subs, err := client.Subscription.Query().
+	subs, err := s.Client.Subscription.Query().
 		Where(
 			subscription.BilledToID(partner.ID),
 			subscription.StartedAtLT(p.End),
@@ -56,15 +68,19 @@ func LoadPartnerInvoice(ctx context.Context, client *ent.Client, partner *ent.Te
 	if err != nil {
 		return nil, err
 	}
-	tenants, err := client.Tenant.Query().Where(tenant.IDIn(keys(tenantIDs)...)).All(ctx)
+	be, err := partner.QueryBillingEntity().Only(ctx)
 	if err != nil {
 		return nil, err
 	}
-	plans, err := client.Plan.Query().Where(plan.IDIn(keys(planIDs)...)).All(ctx)
+	tenants, err := s.Client.Tenant.Query().Where(tenant.IDIn(keys(tenantIDs)...)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &PartnerInvoice{Invoice: inv, Partner: partner,
+	plans, err := s.Client.Plan.Query().Where(plan.IDIn(keys(planIDs)...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &PartnerInvoice{Invoice: inv, Partner: partner, BillingEntity: be,
 		Tenants: make(map[int]*ent.Tenant, len(tenants)), Plans: make(map[int]*ent.Plan, len(plans))}
 	for _, t := range tenants {
 		out.Tenants[t.ID] = t

@@ -11,7 +11,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/internal/auth"
-	"github.com/phystack/managed-tenants-api/internal/validate"
+	"github.com/phystack/managed-tenants-api/internal/clock"
 )
 
 // BenchShape is the fan-out of a benchmark partner's tree.
@@ -34,7 +34,7 @@ const chunk = 2000
 func LoadBench(ctx context.Context, client *ent.Client, shape BenchShape) (*Bench, error) {
 	ctx = rule.SystemContext(ctx)
 	run := time.Now().UTC().Format("20060102T150405.000000000")
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := clock.Wall()
 
 	be, err := billingEntity(ctx, client, "PHYSTACK-SE", "Phystack AB", "SE")
 	if err != nil {
@@ -51,7 +51,7 @@ func LoadBench(ctx context.Context, client *ent.Client, shape BenchShape) (*Benc
 	cat := plans["tenant-business"].CatalogID
 	name := "Bench partner " + run
 	partner, err := client.Tenant.Create().
-		SetDisplayName(name).SetNameKey(validate.Key(name)).SetCountry("SE").SetCurrency("EUR").
+		SetDisplayName(name).SetCountry("SE").SetCurrency("EUR").
 		SetBillingEntityID(be.ID).SetBillingType(enums.BillingTypeDirect).SetIsPartner(true).
 		SetPlanCatalogID(cat).Save(ctx)
 	if err != nil {
@@ -63,7 +63,7 @@ func LoadBench(ctx context.Context, client *ent.Client, shape BenchShape) (*Benc
 
 	tenants, err := bulk(ctx, shape.Tenants, func(i int) *ent.TenantCreate {
 		n := fmt.Sprintf("Customer %05d", i)
-		return client.Tenant.Create().SetDisplayName(n).SetNameKey(validate.Key(n)).
+		return client.Tenant.Create().SetDisplayName(n).
 			SetCountry("DE").SetCurrency("EUR").SetBillingEntityID(be.ID).
 			SetBillingType(enums.BillingTypePartnerInvoice).SetPartnerID(partner.ID).
 			SetCreatedByID(admin.ID).SetCreatedAt(now)
@@ -96,7 +96,7 @@ func LoadBench(ctx context.Context, client *ent.Client, shape BenchShape) (*Benc
 		sp := spaces[i/shape.Devices]
 		serial := fmt.Sprintf("SN-%d", i)
 		return client.Device.Create().SetTenantID(sp.TenantID).SetSpaceID(sp.ID).
-			SetName(fmt.Sprintf("Device %d", i%shape.Devices)).SetSerialNumber(serial).SetSerialKey(validate.Key(serial))
+			SetName(fmt.Sprintf("Device %d", i%shape.Devices)).SetSerialNumber(serial)
 	}, client.Device.CreateBulk)
 	if err != nil {
 		return nil, fmt.Errorf("seed bench: devices: %w", err)

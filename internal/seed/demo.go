@@ -24,6 +24,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/ent/user"
 	"github.com/phystack/managed-tenants-api/internal/auth"
+	"github.com/phystack/managed-tenants-api/internal/clock"
 	"github.com/phystack/managed-tenants-api/internal/store"
 	"github.com/phystack/managed-tenants-api/internal/validate"
 )
@@ -141,7 +142,7 @@ func LoadDemo(ctx context.Context, client *ent.Client, ttl time.Duration) (*Demo
 	}
 	// Rotate: each run's tokens replace the previous run's.
 	demo := &Demo{Tokens: map[string]string{}}
-	now := time.Now()
+	now := clock.Wall()
 	for _, p := range Personas {
 		u := users[p.Key]
 		if _, err := client.APIToken.Delete().
@@ -202,7 +203,7 @@ func topTenant(ctx context.Context, c *ent.Client, s tenantSpec) (*ent.Tenant, e
 		Where(tenant.PartnerIDIsNil(), tenant.NameKey(validate.Key(s.name))).First(ctx)
 	if ent.IsNotFound(err) {
 		return c.Tenant.Create().
-			SetDisplayName(s.name).SetNameKey(validate.Key(s.name)).
+			SetDisplayName(s.name).
 			SetCountry(s.country).SetCurrency(s.currency).
 			SetBillingEntityID(s.billingEntityID).SetBillingType(enums.BillingTypeDirect).
 			SetIsPartner(s.partner).SetNillablePlanCatalogID(s.catalogID).
@@ -227,7 +228,7 @@ func demoRetail(ctx context.Context, c *ent.Client, partner *ent.Tenant, creator
 	t, err := c.Tenant.Query().Where(tenant.PartnerID(partner.ID), tenant.NameKey(validate.Key(name))).Only(ctx)
 	if ent.IsNotFound(err) {
 		t, err = c.Tenant.Create().
-			SetDisplayName(name).SetNameKey(validate.Key(name)).
+			SetDisplayName(name).
 			SetCountry("DE").SetCurrency(partner.Currency).
 			SetBillingEntityID(partner.BillingEntityID).SetBillingType(enums.BillingTypePartnerInvoice).
 			SetPartnerID(partner.ID).SetCreatedByID(creator.ID).SetCreatedAt(DemoRetailCreatedAt).
@@ -264,7 +265,7 @@ func demoRetail(ctx context.Context, c *ent.Client, partner *ent.Tenant, creator
 	d, err := c.Device.Query().Where(device.TenantID(t.ID), device.SerialKey(validate.Key("DR-0001"))).Only(ctx)
 	if ent.IsNotFound(err) {
 		d, err = c.Device.Create().SetTenantID(t.ID).SetSpaceID(sp.ID).SetName("Window display").
-			SetSerialNumber("DR-0001").SetSerialKey(validate.Key("DR-0001")).Save(ctx)
+			SetSerialNumber("DR-0001").Save(ctx)
 	}
 	if err != nil {
 		return err

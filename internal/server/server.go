@@ -29,13 +29,12 @@ import (
 	"github.com/phystack/managed-tenants-api/graph"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/auth"
+	"github.com/phystack/managed-tenants-api/internal/clock"
 	"github.com/phystack/managed-tenants-api/internal/requestid"
 	"github.com/phystack/managed-tenants-api/internal/server/graphiql"
 	"github.com/phystack/managed-tenants-api/internal/sqlcount"
 	"github.com/phystack/managed-tenants-api/internal/store"
-	"github.com/phystack/managed-tenants-api/internal/tenancy"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
-	"github.com/phystack/managed-tenants-api/internal/workspace"
 )
 
 // Server serves the API of one store.
@@ -143,13 +142,7 @@ func New(st *store.Store, log *slog.Logger, now func() time.Time) *Server {
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
-	resolver := &graph.Resolver{
-		Client:    s.store.Client,
-		Now:       s.now,
-		Tenancy:   &tenancy.Service{Client: s.store.Client, Dialect: s.store.Dialect, Now: s.now},
-		Workspace: &workspace.Service{Client: s.store.Client, Now: s.now},
-	}
-	gql := graph.NewHandler(resolver, s.log, graph.Options{
+	gql := graph.NewHandler(graph.NewResolver(s.store.Client, s.store.Dialect, clock.Clock(s.now)), s.log, graph.Options{
 		Limits:          s.Config.Limits,
 		Introspection:   s.Config.Introspection,
 		APQCacheSize:    s.Config.APQCacheSize,

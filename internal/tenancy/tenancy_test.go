@@ -26,47 +26,6 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-func TestSections(t *testing.T) {
-	t.Parallel()
-	const (
-		g  = tenancy.SectionGeneral
-		um = tenancy.SectionUserManagement
-		d  = tenancy.SectionDeveloper
-		b  = tenancy.SectionBilling
-		mt = tenancy.SectionManagedTenants
-	)
-	type shape struct{ isPartner, managed bool }
-	standalone, partner, managed := shape{false, false}, shape{true, false}, shape{false, true}
-	tests := []struct {
-		name  string
-		role  enums.Role
-		shape shape
-		want  []tenancy.Section
-	}{
-		{"standalone admin", enums.RoleAdmin, standalone, []tenancy.Section{g, um, d, b}},
-		{"standalone editor", enums.RoleEditor, standalone, []tenancy.Section{g, d}},
-		{"standalone viewer", enums.RoleViewer, standalone, []tenancy.Section{g}},
-		{"partner admin", enums.RoleAdmin, partner, []tenancy.Section{g, um, d, b, mt}},
-		{"partner editor", enums.RoleEditor, partner, []tenancy.Section{g, d}},
-		{"partner viewer", enums.RoleViewer, partner, []tenancy.Section{g}},
-		{"managed admin", enums.RoleAdmin, managed, []tenancy.Section{g, um, d}},
-		{"managed editor", enums.RoleEditor, managed, []tenancy.Section{g, d}},
-		{"managed viewer", enums.RoleViewer, managed, []tenancy.Section{g}},
-		// Not a shape the rules allow, but the table still decides it: a
-		// managed tenant is billed through its partner and manages nothing.
-		{"flagged and managed admin", enums.RoleAdmin, shape{true, true}, []tenancy.Section{g, um, d}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := tenancy.Sections(tc.role, tc.shape.isPartner, tc.shape.managed)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("Sections(%s, partner=%v, managed=%v) = %v, want %v",
-					tc.role, tc.shape.isPartner, tc.shape.managed, got, tc.want)
-			}
-		})
-	}
-}
-
 // scene is a partner with a catalog and an admin, in a store of its own,
 // with a Service on a fixed clock.
 type scene struct {
@@ -92,7 +51,7 @@ func newScene(t *testing.T) *scene {
 	s.partner, s.catalog = f.Partner("Unit Partner")
 	s.admin = f.User("unit-admin@example.com")
 	f.Member(s.partner, s.admin, enums.RoleAdmin)
-	s.svc = &tenancy.Service{Client: st.Client, Dialect: st.Dialect, Now: func() time.Time { return s.now }}
+	s.svc = &tenancy.Service{Client: st.Client, Dialect: st.Dialect, Clock: func() time.Time { return s.now }}
 	return s
 }
 
@@ -175,7 +134,7 @@ func TestCreateManagedTenantIsAllOrNothing(t *testing.T) {
 		{"recording the key", func(c *ent.Client, fail *atomic.Bool) {
 			c.IdempotencyKey.Use(func(next ent.Mutator) ent.Mutator {
 				return hook.IdempotencyKeyFunc(func(ctx context.Context, m *ent.IdempotencyKeyMutation) (ent.Value, error) {
-					if fail.Load() && m.Op().Is(entgo.OpUpdateOne|entgo.OpUpdate) {
+					if fail.Load() && m.Op().Is(entgo.OpCreate) {
 						return nil, errInjected
 					}
 					return next.Mutate(ctx, m)
@@ -401,8 +360,8 @@ func TestSetPartnerFlagNeedsStaffBeforeLookup(t *testing.T) {
 	}
 	staff := s.f.Staff("unit-staff@phystack.example")
 	ctx := viewer.NewContext(context.Background(), viewer.New(staff.ID, staff.Email, true, nil))
-	if _, err := s.svc.SetPartnerFlag(ctx, standalone.ID+1_000_000, true); !ent.IsNotFound(err) {
-		t.Errorf("staff, unknown id: %v, want not found", err)
+	if _, err := s.svc.SetPartnerFlag(ctx, standalone.ID+1_000_000, true); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("staff, unknown id: %v, want NOT_FOUND", err)
 	}
 	got, err := s.svc.SetPartnerFlag(ctx, standalone.ID, true)
 	if err != nil || !got.IsPartner {

@@ -1,0 +1,229 @@
+package tenancy
+
+import (
+	"context"
+
+	"entgo.io/ent/dialect/sql/sqlgraph"
+
+	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/gid"
+	"github.com/phystack/managed-tenants-api/ent/plan"
+	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/tenant"
+	"github.com/phystack/managed-tenants-api/internal/access"
+	"github.com/phystack/managed-tenants-api/internal/apperr"
+	"github.com/phystack/managed-tenants-api/internal/audit"
+	"github.com/phystack/managed-tenants-api/internal/store"
+	"github.com/phystack/managed-tenants-api/internal/validate"
+	"github.com/phystack/managed-tenants-api/internal/viewer"
+)
+
+// MaxDisplayName is the longest display name, in code points.
+const MaxDisplayName = 100
+
+// CreateInput is createManagedTenant's input. Currency and billing entity
+// are deliberately absent: they are copied from the partner.
+type CreateInput struct {
+	PartnerID      int
+	DisplayName    string
+	Country        string
+	TenantPlanID   int
+	SupportPlanID  int
+	IdempotencyKey *string
+}
+
+// creation is a request once normalised: what is written if it is valid.
+type creation struct {
+	in      CreateInput
+	name    string // trimmed, NFC; "" when invalid
+	country string // upper case; "" when invalid
+	key     string // the idempotency key; "" when none or invalid
+	errs    apperr.UserErrors
+	plans   []*ent.Plan // tenant plan, support plan
+}
+
+// CreateManagedTenant creates a managed tenant under a partner (SPEC 4):
+// access, then validation, then one transaction, all run at most once per
+// idempotency key (idempotency.go). Broken input rules are
+// apperr.UserErrors; refusals are *apperr.Error.
+func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent.Tenant, error) {
+	partner, err := access.Require(ctx, s.Client, in.PartnerID, access.CreateManagedTenant)
+	if err != nil {
+		return nil, err
+	}
+	c := normalise(in)
+	id, err := s.once(ctx, partner.ID, c.key, c.digest(), func() (int, error) {
+		if err := s.validate(ctx, partner, &c); err != nil {
+			return 0, err
+		}
+		return s.create(ctx, partner.ID, &c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The creator is now an admin of the new tenant; this request may read
+	// its workspace at once.
+	viewer.FromContext(ctx).Grant(id, enums.RoleAdmin)
+	return s.Client.Tenant.Get(ctx, id)
+}
+
+// normalise validates the fields that need no database.
+func normalise(in CreateInput) creation {
+	c := creation{in: in}
+	var err error
+	if in.IdempotencyKey != nil {
+		if c.key, err = validate.IdempotencyKey(*in.IdempotencyKey); err != nil {
+			c.errs = append(c.errs, apperr.Field("idempotencyKey", apperr.Invalid, err.Error()))
+		}
+	}
+	if c.name, err = validate.Name(in.DisplayName, MaxDisplayName); err != nil {
+		c.errs = append(c.errs, apperr.Field("displayName", apperr.Invalid, err.Error()))
+	}
+	if c.country, err = validate.Country(in.Country); err != nil {
+		c.errs = append(c.errs, apperr.Field("country", apperr.Invalid, err.Error()))
+	}
+	return c
+}
+
+// validate checks the rules that read the database: the plans and the
+// name's uniqueness. It returns every broken rule at once.
+func (s *Service) validate(ctx context.Context, partner *ent.Tenant, c *creation) error {
+	errs := c.errs
+	plans, planErrs, err := s.checkPlans(ctx, partner, c.in)
+	if err != nil {
+		return err
+	}
+	c.plans, errs = plans, append(errs, planErrs...)
+	if c.name != "" {
+		taken, err := s.Client.Tenant.Query().
+			Where(tenant.PartnerID(partner.ID), tenant.NameKey(validate.Key(c.name))).
+			Exist(rule.SystemContext(ctx))
+		if err != nil {
+			return err
+		}
+		if taken {
+			errs = append(errs, takenName())
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// create writes the tenant, its creator's ADMIN membership, its two
+// subscriptions, the audit event and the idempotency key in one
+// transaction, and returns the tenant's id.
+func (s *Service) create(ctx context.Context, partnerID int, c *creation) (int, error) {
+	var id int
+	err := store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
+		sys := rule.SystemContext(ctx)
+		// Shared: creations under one partner go on together, while
+		// unflagging it (exclusive) waits for them.
+		p, err := s.lockTenant(tx, partnerID, false).Only(sys)
+		if err != nil {
+			return err
+		}
+		// Checked again under the lock: it may have been unflagged since.
+		if !access.IsPartner(p) {
+			return apperr.ErrForbidden
+		}
+		now := s.Clock.Now()
+		t, err := tx.Tenant.Create().
+			SetDisplayName(c.name).
+			SetCountry(c.country).
+			SetCurrency(p.Currency).
+			SetBillingEntityID(p.BillingEntityID).
+			SetBillingType(enums.BillingTypePartnerInvoice).
+			SetPartnerID(p.ID).
+			SetCreatedByID(viewer.FromContext(ctx).UserID).
+			SetCreatedAt(now).
+			Save(sys)
+		if sqlgraph.IsUniqueConstraintError(err) {
+			// A concurrent creation took the name since validate.
+			return apperr.UserErrors{takenName()}
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Membership.Create().
+			SetTenantID(t.ID).SetUserID(viewer.FromContext(ctx).UserID).SetRole(enums.RoleAdmin).SetCreatedAt(now).
+			Exec(sys); err != nil {
+			return err
+		}
+		for _, pl := range c.plans {
+			if err := tx.Subscription.Create().
+				SetTenantID(t.ID).SetPlanID(pl.ID).SetBilledToID(p.ID).SetKind(pl.Kind).
+				SetMonthlyPrice(pl.MonthlyPrice).SetCurrency(pl.Currency).SetStartedAt(now).
+				Exec(sys); err != nil {
+				return err
+			}
+		}
+		if err := audit.Record(ctx, tx, now, audit.Event{
+			TenantID: p.ID, Action: audit.ManagedTenantCreate, Target: t.ID,
+			After: map[string]any{
+				"displayName":   c.name,
+				"country":       c.country,
+				"currency":      p.Currency,
+				"billingEntity": gid.Encode(p.BillingEntityID),
+				"tenantPlan":    gid.Encode(c.in.TenantPlanID),
+				"supportPlan":   gid.Encode(c.in.SupportPlanID),
+			},
+		}); err != nil {
+			return err
+		}
+		if err := recordKey(ctx, tx, p.ID, c.key, c.digest(), t.ID, now); err != nil {
+			return err
+		}
+		id = t.ID
+		return nil
+	})
+	return id, err
+}
+
+func takenName() apperr.UserError {
+	return apperr.Field("displayName", apperr.Taken, "this partner already manages a tenant with this name")
+}
+
+// checkPlans loads the two plans; each must be an active, paid plan of the
+// right kind in the partner's catalog and currency.
+func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, in CreateInput) ([]*ent.Plan, apperr.UserErrors, error) {
+	found, err := s.Client.Plan.Query().Where(plan.IDIn(in.TenantPlanID, in.SupportPlanID)).All(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[int]*ent.Plan, len(found))
+	for _, p := range found {
+		byID[p.ID] = p
+	}
+	var plans []*ent.Plan
+	var errs apperr.UserErrors
+	for _, want := range []struct {
+		id    int
+		kind  enums.PlanKind
+		field string
+	}{
+		{in.TenantPlanID, enums.PlanKindTenant, "tenantPlanId"},
+		{in.SupportPlanID, enums.PlanKindSupport, "supportPlanId"},
+	} {
+		p := byID[want.id]
+		switch {
+		case p == nil || partner.PlanCatalogID == nil || p.CatalogID != *partner.PlanCatalogID:
+			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a plan of the partner's catalog"))
+		case p.Kind != want.kind:
+			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a "+string(want.kind)+" plan"))
+		case p.Currency != partner.Currency:
+			// A catalog in another currency than the partner's bills would
+			// never add up on its invoice.
+			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a plan in the partner's currency"))
+		case !p.Active:
+			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be an active plan"))
+		case p.MonthlyPrice <= 0:
+			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a paid plan"))
+		default:
+			plans = append(plans, p)
+		}
+	}
+	return plans, errs, nil
+}
