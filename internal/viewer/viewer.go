@@ -1,9 +1,9 @@
 // Package viewer says who is calling: the user, the staff flag and, on
 // demand, the user's roles. The privacy rules in ent/rule read the user from
-// the context (they filter by the memberships in the database); the domain
-// packages check roles through Role, which asks the database only for the
-// tenants a request actually checks (a partner admin may belong to 1,000
-// tenants; a request checks one or a page of them).
+// the context (they filter by the memberships in the database); the access
+// table (internal/access) reads roles through Role, which asks the database
+// only for the tenants a request actually checks (a partner admin may belong
+// to 1,000 tenants; a request checks one or a page of them).
 package viewer
 
 import (
