@@ -111,16 +111,8 @@ func (r *queryResolver) Tenant(ctx context.Context, id int) (*ent.Tenant, error)
 }
 
 // VisibleSettings is the resolver for the visibleSettings field.
-func (r *queryResolver) VisibleSettings(ctx context.Context, tenantID int) ([]model.SettingsSection, error) {
-	sections, err := r.Tenancy.VisibleSettings(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]model.SettingsSection, len(sections))
-	for i, s := range sections {
-		out[i] = model.SettingsSection(s)
-	}
-	return out, nil
+func (r *queryResolver) VisibleSettings(ctx context.Context, tenantID int) ([]tenancy.Section, error) {
+	return r.Tenancy.VisibleSettings(ctx, tenantID)
 }
 
 // PlanCatalog is the resolver for the planCatalog field.

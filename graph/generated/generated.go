@@ -20,6 +20,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/graph/model"
 	"github.com/phystack/managed-tenants-api/graph/scalars"
+	"github.com/phystack/managed-tenants-api/internal/tenancy"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -305,7 +306,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Tenant(ctx context.Context, id int) (*ent.Tenant, error)
-	VisibleSettings(ctx context.Context, tenantID int) ([]model.SettingsSection, error)
+	VisibleSettings(ctx context.Context, tenantID int) ([]tenancy.Section, error)
 	PlanCatalog(ctx context.Context, partnerID int, kind enums.PlanKind, orderBy *ent.PlanOrder) ([]*ent.Plan, error)
 	PartnerInvoice(ctx context.Context, partnerID int, period string) (*model.Invoice, error)
 }
@@ -5943,7 +5944,7 @@ func (ec *executionContext) _Query_visibleSettings(ctx context.Context, field gr
 
 			directive1 := func(ctx context.Context) (any, error) {
 				if ec.Directives.Authenticated == nil {
-					var zeroVal []model.SettingsSection
+					var zeroVal []tenancy.Section
 					return zeroVal, errors.New("directive authenticated is not implemented")
 				}
 				return ec.Directives.Authenticated(ctx, nil, directive0)
@@ -5952,8 +5953,8 @@ func (ec *executionContext) _Query_visibleSettings(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []model.SettingsSection) graphql.Marshaler {
-			return ec.marshalNSettingsSection2ᚕgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐSettingsSectionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []tenancy.Section) graphql.Marshaler {
+			return ec.marshalNSettingsSection2ᚕgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSectionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11722,23 +11723,45 @@ func (ec *executionContext) marshalNSetTenantPartnerFlagPayload2ᚖgithubᚗcom�
 	return ec._SetTenantPartnerFlagPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐSettingsSection(ctx context.Context, v any) (model.SettingsSection, error) {
-	var res model.SettingsSection
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection(ctx context.Context, v any) (tenancy.Section, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐSettingsSection(ctx context.Context, sel ast.SelectionSet, v model.SettingsSection) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection(ctx context.Context, sel ast.SelectionSet, v tenancy.Section) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SettingsSection!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNSettingsSection2ᚕgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐSettingsSectionᚄ(ctx context.Context, v any) ([]model.SettingsSection, error) {
+var (
+	unmarshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection = map[string]tenancy.Section{
+		"GENERAL":         tenancy.SectionGeneral,
+		"USER_MANAGEMENT": tenancy.SectionUserManagement,
+		"DEVELOPER":       tenancy.SectionDeveloper,
+		"BILLING":         tenancy.SectionBilling,
+		"MANAGED_TENANTS": tenancy.SectionManagedTenants,
+	}
+	marshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection = map[tenancy.Section]string{
+		tenancy.SectionGeneral:        "GENERAL",
+		tenancy.SectionUserManagement: "USER_MANAGEMENT",
+		tenancy.SectionDeveloper:      "DEVELOPER",
+		tenancy.SectionBilling:        "BILLING",
+		tenancy.SectionManagedTenants: "MANAGED_TENANTS",
+	}
+)
+
+func (ec *executionContext) unmarshalNSettingsSection2ᚕgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSectionᚄ(ctx context.Context, v any) ([]tenancy.Section, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.SettingsSection, len(vSlice))
+	res := make([]tenancy.Section, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐSettingsSection(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -11746,11 +11769,11 @@ func (ec *executionContext) unmarshalNSettingsSection2ᚕgithubᚗcomᚋphystack
 	return res, nil
 }
 
-func (ec *executionContext) marshalNSettingsSection2ᚕgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐSettingsSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SettingsSection) graphql.Marshaler {
+func (ec *executionContext) marshalNSettingsSection2ᚕgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []tenancy.Section) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐSettingsSection(ctx, sel, v[i])
+		return ec.marshalNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -124,67 +124,6 @@ type Viewer struct {
 	Memberships []*ent.Membership `json:"memberships"`
 }
 
-type SettingsSection string
-
-const (
-	SettingsSectionGeneral        SettingsSection = "GENERAL"
-	SettingsSectionUserManagement SettingsSection = "USER_MANAGEMENT"
-	SettingsSectionDeveloper      SettingsSection = "DEVELOPER"
-	SettingsSectionBilling        SettingsSection = "BILLING"
-	SettingsSectionManagedTenants SettingsSection = "MANAGED_TENANTS"
-)
-
-var AllSettingsSection = []SettingsSection{
-	SettingsSectionGeneral,
-	SettingsSectionUserManagement,
-	SettingsSectionDeveloper,
-	SettingsSectionBilling,
-	SettingsSectionManagedTenants,
-}
-
-func (e SettingsSection) IsValid() bool {
-	switch e {
-	case SettingsSectionGeneral, SettingsSectionUserManagement, SettingsSectionDeveloper, SettingsSectionBilling, SettingsSectionManagedTenants:
-		return true
-	}
-	return false
-}
-
-func (e SettingsSection) String() string {
-	return string(e)
-}
-
-func (e *SettingsSection) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = SettingsSection(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid SettingsSection", str)
-	}
-	return nil
-}
-
-func (e SettingsSection) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *SettingsSection) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e SettingsSection) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
 type UserErrorCode string
 
 const (
