@@ -77,10 +77,16 @@ func SubscriptionVisible(ctx context.Context, t *sql.SelectTable) (*sql.Predicat
 	switch {
 	case v == nil:
 		return nil, ErrNoViewer
-	case v.Staff:
+	case isStaff(ctx):
 		return nil, nil
 	}
 	return subscriptionVisible(v, t.C), nil
+}
+
+// isStaff: staff read the account data of every tenant (SPEC 2.4).
+func isStaff(ctx context.Context) bool {
+	v := viewer.FromContext(ctx)
+	return v != nil && v.Staff
 }
 
 // filter is a query rule that narrows any generated query to the rows
@@ -106,7 +112,7 @@ var (
 	})
 
 	allowStaff = privacy.QueryRuleFunc(func(ctx context.Context, _ ent.Query) error {
-		if viewer.FromContext(ctx).Staff {
+		if isStaff(ctx) {
 			return privacy.Allow
 		}
 		return privacy.Skip
