@@ -17,7 +17,7 @@ check-generate: generate
 	@test -z "$$(git status --porcelain --untracked-files=all -- ent graph)" || \
 		(git status --porcelain -- ent graph; echo "generate left new files" && exit 1)
 
-## migration: write the next PostgreSQL migration from the ent schema (NAME=...)
+## migration: write the next PostgreSQL migration (a goose file) from the ent schema (NAME=...)
 migration:
 	@test -n "$(NAME)" || (echo "usage: make migration NAME=add_something" && exit 1)
 	$(GO) run -mod=mod ./migrations/gen/main.go $(NAME)

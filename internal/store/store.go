@@ -102,9 +102,9 @@ func SQLiteDSN(path string) string {
 var migrateMu sync.Mutex
 
 // Migrate brings an empty or older database to the current schema: on
-// PostgreSQL by the versioned migrations of migrations/ (MigrateVersioned);
-// on the embedded SQLite store by ent's automatic migration, which only adds
-// (columns and tables are never dropped).
+// PostgreSQL by the versioned migrations of migrations/, applied by goose
+// (MigrateVersioned); on the embedded SQLite store by ent's automatic
+// migration, which only adds (columns and tables are never dropped).
 func (s *Store) Migrate(ctx context.Context) error {
 	// ent's migrator edits its package-level table definitions: one
 	// migration at a time per process.

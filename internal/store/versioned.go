@@ -3,176 +3,137 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
+	"strconv"
 
-	atlas "ariga.io/atlas/sql/migrate"
-	"ariga.io/atlas/sql/postgres"
 	"entgo.io/ent/dialect"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/phystack/managed-tenants-api/migrations"
 )
 
-// migrationLock is the PostgreSQL advisory lock key that serialises
-// migrations between instances ("phystack" in ASCII).
-const migrationLock = 0x7068797374616b
-
-// revisionTable records the applied migrations.
-const revisionTable = "atlas_schema_revisions"
+// versionTable is where goose records the applied migrations: its default
+// table, goose_db_version, in the first schema of the search path (public).
+const versionTable = goose.DefaultTablename
 
 // MigrateVersioned applies the embedded migrations/ to a PostgreSQL database
-// that is empty or was made by an earlier set of them, under an advisory lock
-// so that two instances starting together cannot race.
-func (s *Store) MigrateVersioned(ctx context.Context) error { return s.migrateVersioned(ctx, 0) }
+// that is empty or was made by an earlier set of them, with goose: each file
+// in one transaction, under goose's PostgreSQL advisory lock so that
+// instances starting together cannot race.
+func (s *Store) MigrateVersioned(ctx context.Context) error {
+	return s.migrateUpTo(ctx, goose.MaxVersion)
+}
 
-// migrateVersioned applies the next n pending migrations (0: all).
-func (s *Store) migrateVersioned(ctx context.Context, n int) error {
+// migrateUpTo applies the pending migrations up to and including version.
+func (s *Store) migrateUpTo(ctx context.Context, version int64) error {
 	if s.Dialect != dialect.Postgres {
 		return fmt.Errorf("store: versioned migrations are for PostgreSQL")
 	}
-	conn, err := s.DB.Conn(ctx)
+	// Poll for the lock every second (goose's default is 5 s) for up to 5 min.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
-		return fmt.Errorf("store: migration lock: %w", err)
+	if err := adoptAtlasRevisions(ctx, s.DB, locker); err != nil {
+		return fmt.Errorf("store: adopt earlier migrations: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
-
-	dir, err := embeddedDir()
+	p, err := goose.NewProvider(goose.DialectPostgres, s.DB, migrations.FS,
+		goose.WithSessionLocker(locker), goose.WithTableName(versionTable))
 	if err != nil {
-		return err
+		return fmt.Errorf("store: migrations: %w", err)
 	}
-	drv, err := postgres.Open(conn)
-	if err != nil {
-		return err
-	}
-	rrw := &revisions{conn: conn}
-	if err := rrw.init(ctx); err != nil {
-		return err
-	}
-	ex, err := atlas.NewExecutor(drv, dir, rrw)
-	if err != nil {
-		return err
-	}
-	if err := ex.ExecuteN(ctx, n); err != nil && !errors.Is(err, atlas.ErrNoPendingFiles) {
+	if _, err := p.UpTo(ctx, version); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
 }
 
-// embeddedDir copies the embedded files into an atlas directory.
-func embeddedDir() (*atlas.MemDir, error) {
-	dir := &atlas.MemDir{}
-	entries, err := fs.ReadDir(migrations.FS, ".")
+// atlasRevisionTable is where the earlier runner (atlas' executor) recorded
+// the migrations it applied.
+const atlasRevisionTable = "public.atlas_schema_revisions"
+
+// adoptAtlasRevisions records in goose's table the versions the earlier
+// runner applied, so that goose does not run them again. It only acts while
+// goose's table does not exist, under the lock goose itself takes. The atlas
+// table is left in place: nothing reads it any more, and it is harmless.
+func adoptAtlasRevisions(ctx context.Context, db *sql.DB, locker lock.SessionLocker) (err error) {
+	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for _, e := range entries {
-		b, err := fs.ReadFile(migrations.FS, e.Name())
-		if err != nil {
-			return nil, err
-		}
-		if err := dir.WriteFile(e.Name(), b); err != nil {
-			return nil, err
+	defer conn.Close()
+	if err := locker.SessionLock(ctx, conn); err != nil {
+		return err
+	}
+	defer func() {
+		err = errors.Join(err, locker.SessionUnlock(context.WithoutCancel(ctx), conn))
+	}()
+
+	st, err := database.NewStore(database.DialectPostgres, versionTable)
+	if err != nil {
+		return err
+	}
+	ext, ok := st.(database.StoreExtender)
+	if !ok {
+		return fmt.Errorf("goose's PostgreSQL store cannot tell whether %s exists", versionTable)
+	}
+	if exists, err := ext.TableExists(ctx, conn); err != nil || exists {
+		return err
+	}
+	var hasAtlas bool
+	if err := conn.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, atlasRevisionTable).Scan(&hasAtlas); err != nil || !hasAtlas {
+		return err
+	}
+	versions, err := atlasAppliedVersions(ctx, conn)
+	if err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Version 0 first, as goose writes it when it creates the table.
+	if err := st.CreateVersionTable(ctx, tx); err != nil {
+		return err
+	}
+	for _, v := range append([]int64{0}, versions...) {
+		if err := st.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
+			return err
 		}
 	}
-	return dir, nil
+	return tx.Commit()
 }
 
-// revisions stores atlas revisions in a table of the migrated database,
-// through the connection that holds the migration lock.
-type revisions struct{ conn *sql.Conn }
-
-var _ atlas.RevisionReadWriter = (*revisions)(nil)
-
-func (r *revisions) init(ctx context.Context) error {
-	_, err := r.conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS public.`+revisionTable+` (
-		version text PRIMARY KEY,
-		hash text NOT NULL,
-		partial_hashes jsonb,
-		revision jsonb NOT NULL)`)
-	return err
-}
-
-func (r *revisions) Ident() *atlas.TableIdent {
-	return &atlas.TableIdent{Name: revisionTable, Schema: "public"}
-}
-
-func (r *revisions) ReadRevisions(ctx context.Context) ([]*atlas.Revision, error) {
-	rows, err := r.conn.QueryContext(ctx, `SELECT hash, partial_hashes, revision FROM public.`+revisionTable+` ORDER BY version`)
+// atlasAppliedVersions lists the versions of atlasRevisionTable in order. A
+// partly applied one (atlas ran files statement by statement, outside a
+// transaction) is an error: goose would run it again from the start.
+func atlasAppliedVersions(ctx context.Context, conn *sql.Conn) ([]int64, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT version, (revision->>'Applied')::int, (revision->>'Total')::int
+		FROM `+atlasRevisionTable+` ORDER BY version`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*atlas.Revision
+	var out []int64
 	for rows.Next() {
-		rev, err := scanRevision(rows.Scan)
-		if err != nil {
+		var version string
+		var applied, total int
+		if err := rows.Scan(&version, &applied, &total); err != nil {
 			return nil, err
 		}
-		out = append(out, rev)
+		if applied != total {
+			return nil, fmt.Errorf("migration %s was left partly applied (%d of %d statements) by the earlier runner: repair it by hand",
+				version, applied, total)
+		}
+		v, err := strconv.ParseInt(version, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: version %q: %w", atlasRevisionTable, version, err)
+		}
+		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-func (r *revisions) ReadRevision(ctx context.Context, version string) (*atlas.Revision, error) {
-	row := r.conn.QueryRowContext(ctx, `SELECT hash, partial_hashes, revision FROM public.`+revisionTable+` WHERE version = $1`, version)
-	rev, err := scanRevision(row.Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, atlas.ErrRevisionNotExist
-	}
-	return rev, err
-}
-
-func (r *revisions) WriteRevision(ctx context.Context, rev *atlas.Revision) error {
-	data, err := json.Marshal(storedRevision{Revision: rev, Type: uint(rev.Type)})
-	if err != nil {
-		return err
-	}
-	partial, err := json.Marshal(rev.PartialHashes)
-	if err != nil {
-		return err
-	}
-	_, err = r.conn.ExecContext(ctx, `INSERT INTO public.`+revisionTable+` (version, hash, partial_hashes, revision)
-		VALUES ($1, $2, $3, $4)
-		ON CONFLICT (version) DO UPDATE SET hash = EXCLUDED.hash, partial_hashes = EXCLUDED.partial_hashes, revision = EXCLUDED.revision`,
-		rev.Version, rev.Hash, partial, data)
-	return err
-}
-
-func (r *revisions) DeleteRevision(ctx context.Context, version string) error {
-	_, err := r.conn.ExecContext(ctx, `DELETE FROM public.`+revisionTable+` WHERE version = $1`, version)
-	return err
-}
-
-// storedRevision shadows Type: atlas writes it as text but cannot read it
-// back, so it is kept as its number.
-type storedRevision struct {
-	*atlas.Revision
-	Type uint `json:"Type"`
-}
-
-func scanRevision(scan func(...any) error) (*atlas.Revision, error) {
-	var hash string
-	var partial, data []byte
-	if err := scan(&hash, &partial, &data); err != nil {
-		return nil, err
-	}
-	stored := storedRevision{Revision: &atlas.Revision{}}
-	if err := json.Unmarshal(data, &stored); err != nil {
-		return nil, err
-	}
-	rev := stored.Revision
-	rev.Type = atlas.RevisionType(stored.Type)
-	rev.Hash = hash
-	if len(partial) > 0 {
-		if err := json.Unmarshal(partial, &rev.PartialHashes); err != nil {
-			return nil, err
-		}
-	}
-	return rev, nil
 }

@@ -2,7 +2,9 @@
 
 // Generates the next versioned migration from the ent schema: the difference
 // between the migrations already in migrations/ (replayed on a scratch
-// PostgreSQL database) and the schema. Run: make migration NAME=add_x
+// PostgreSQL database) and the schema, written in goose's format (goose
+// applies them, see internal/store). Nothing is written when there is no
+// difference. Run: make migration NAME=add_x
 // (DEV_DATABASE_URL: an admin URL of a PostgreSQL cluster; default local).
 package main
 
@@ -15,7 +17,7 @@ import (
 	"os"
 	"time"
 
-	atlas "ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/sqltool"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql/schema"
 	_ "github.com/lib/pq"
@@ -43,7 +45,7 @@ func main() {
 	defer db.Exec(`DROP DATABASE "` + dev + `" WITH (FORCE)`)
 	u, _ := url.Parse(admin)
 	u.Path = "/" + dev
-	dir, err := atlas.NewLocalDir("migrations")
+	dir, err := sqltool.NewGooseDir("migrations")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func main() {
 		schema.WithDir(dir),
 		schema.WithMigrationMode(schema.ModeReplay),
 		schema.WithDialect(dialect.Postgres),
-		schema.WithFormatter(atlas.DefaultFormatter),
+		schema.WithFormatter(sqltool.GooseFormatter),
 	)
 	if err != nil {
 		log.Fatal(err)
