@@ -1,10 +1,14 @@
 package server
 
 import (
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/phystack/managed-tenants-api/internal/requestid"
 )
 
 // rateLimiter keeps one token bucket per key (a token's hash, or a client
@@ -66,4 +70,22 @@ func (r *rateLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 		return false, d
 	}
 	return true, 0
+}
+
+// rateLimited answers 429 when key has used up its bucket.
+func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, key string) bool {
+	if s.limiter == nil {
+		return false
+	}
+	ok, wait, err := s.limiter.allow(r.Context(), key, time.Now())
+	if err != nil {
+		// A limiter that cannot answer must not stop the API: allow, and say so.
+		s.log.WarnContext(r.Context(), "rate limiter unavailable", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
+	}
+	if ok {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+	writeError(r.Context(), w, http.StatusTooManyRequests, "RATE_LIMITED", "too many requests: slow down")
+	return true
 }
