@@ -33,7 +33,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics
-	limiter limiter
+	limiter Limiter
 	ready   atomic.Bool
 }
 
@@ -63,13 +63,7 @@ func (s *Server) Handler() http.Handler {
 		APQCacheSize:    s.Config.APQCacheSize,
 		HeavyOperations: s.Config.HeavyOperations,
 	})
-	switch {
-	case s.Config.RatePerSecond <= 0:
-	case s.Config.Redis != nil:
-		s.limiter = newRedisLimiter(s.Config.Redis, s.Config.RatePerSecond, s.Config.RateBurst)
-	default:
-		s.limiter = memoryLimiter{newRateLimiter(s.Config.RatePerSecond, s.Config.RateBurst)}
-	}
+	s.limiter = NewLimiter(s.Config)
 	gql.AroundResponses(s.observeResponse)
 
 	mux := http.NewServeMux()
