@@ -23,7 +23,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +34,7 @@ import (
 	_ "github.com/phystack/managed-tenants-api/ent/runtime" // privacy policies
 	"github.com/phystack/managed-tenants-api/ent/user"
 	"github.com/phystack/managed-tenants-api/internal/auth"
+	"github.com/phystack/managed-tenants-api/internal/config"
 	"github.com/phystack/managed-tenants-api/internal/seed"
 	"github.com/phystack/managed-tenants-api/internal/server"
 	"github.com/phystack/managed-tenants-api/internal/server/graphiql"
@@ -122,7 +122,11 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 }
 
 func openMigrated(ctx context.Context) (*store.Store, error) {
-	st, err := store.Open(os.Getenv("DATABASE_URL"))
+	cfg, err := config.Load()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -140,23 +144,28 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := store.Open(os.Getenv("DATABASE_URL"))
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	addr := os.Getenv("ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	api := server.New(st, log, nil)
-	api.Debug = os.Getenv("DEBUG") == "1"
-	if api.Config, err = configFromEnv(api.Config); err != nil {
-		return err
+	api.Config, api.Debug = cfg.Server, cfg.Debug
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		api.Config.Redis = redis.NewClient(opts)
+		defer api.Config.Redis.Close()
 	}
 	tuneGC(api.Config.HeavyOperations)
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -234,65 +243,6 @@ func tuneGC(heavy int) {
 	if os.Getenv("GOMEMLIMIT") == "" && heavy > 0 {
 		debug.SetMemoryLimit(int64(max(2, heavy)) * 40 << 20)
 	}
-}
-
-// configFromEnv overrides the server's defaults with the environment.
-func configFromEnv(c server.Config) (server.Config, error) {
-	var err error
-	setInt := func(name string, dst *int) {
-		if v := os.Getenv(name); v != "" && err == nil {
-			*dst, err = strconv.Atoi(v)
-			if err != nil {
-				err = fmt.Errorf("%s: %w", name, err)
-			}
-		}
-	}
-	maxBody := int(c.MaxBodyBytes)
-	setInt("MAX_BODY_BYTES", &maxBody)
-	c.MaxBodyBytes = int64(maxBody)
-	setInt("MAX_DEPTH", &c.Limits.MaxDepth)
-	setInt("MAX_ALIASES", &c.Limits.MaxAliases)
-	setInt("MAX_FIELDS", &c.Limits.MaxFields)
-	setInt("MAX_COMPLEXITY", &c.Limits.MaxComplexity)
-	setInt("RATE_BURST", &c.RateBurst)
-	setInt("APQ_CACHE_SIZE", &c.APQCacheSize)
-	setInt("MAX_HEAVY_OPERATIONS", &c.HeavyOperations)
-	if v := os.Getenv("RATE_LIMIT"); v != "" && err == nil {
-		if c.RatePerSecond, err = strconv.ParseFloat(v, 64); err != nil {
-			err = fmt.Errorf("RATE_LIMIT: %w", err)
-		}
-	}
-	if v := os.Getenv("REQUEST_TIMEOUT"); v != "" && err == nil {
-		if c.RequestTimeout, err = time.ParseDuration(v); err != nil {
-			err = fmt.Errorf("REQUEST_TIMEOUT: %w", err)
-		}
-	}
-	if v := os.Getenv("AUTH_CACHE_TTL"); v != "" && err == nil {
-		if c.AuthCacheTTL, err = time.ParseDuration(v); err != nil {
-			err = fmt.Errorf("AUTH_CACHE_TTL: %w", err)
-		}
-	}
-	if v := os.Getenv("INTROSPECTION"); v != "" && err == nil {
-		if c.Introspection, err = strconv.ParseBool(v); err != nil {
-			err = fmt.Errorf("INTROSPECTION: %w", err)
-		}
-	}
-	if v := os.Getenv("REDIS_URL"); v != "" && err == nil {
-		var opts *redis.Options
-		if opts, err = redis.ParseURL(v); err != nil {
-			err = fmt.Errorf("REDIS_URL: %w", err)
-		} else {
-			c.Redis = redis.NewClient(opts)
-		}
-	}
-	if v := os.Getenv("CORS_ORIGINS"); v != "" {
-		for _, o := range strings.Split(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				c.CORSOrigins = append(c.CORSOrigins, o)
-			}
-		}
-	}
-	return c, err
 }
 
 func printDemo(addr net.Addr, d *seed.Demo) {

@@ -58,7 +58,7 @@ func New(st *store.Store, log *slog.Logger, now func() time.Time) *Server {
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	gql := graph.NewHandler(newResolver(s.store, s.now), s.log, graph.Options{
-		Limits:          s.Config.Limits,
+		Limits:          graph.Limits(s.Config.Limits),
 		Introspection:   s.Config.Introspection,
 		APQCacheSize:    s.Config.APQCacheSize,
 		HeavyOperations: s.Config.HeavyOperations,
