@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,17 +9,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/phystack/managed-tenants-api/internal/auth"
 	"github.com/phystack/managed-tenants-api/internal/config"
-	"github.com/phystack/managed-tenants-api/internal/seed"
 	"github.com/phystack/managed-tenants-api/internal/server"
-	"github.com/phystack/managed-tenants-api/internal/server/graphiql"
 	"github.com/phystack/managed-tenants-api/internal/store"
 )
 
@@ -54,45 +49,11 @@ func serve(ctx context.Context, log *slog.Logger, migrate, demo bool) error {
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	// Serve at once (healthz answers, readyz says 503) and reach the
-	// database in the background, with backoff, however long it is down.
+	// database in the background, however long it is down.
 	api.SetReady(false)
 	startCtx, cancelStart := context.WithCancel(ctx)
 	defer cancelStart()
-	go func() {
-		backoff := 100 * time.Millisecond
-		for {
-			err := st.Ping(startCtx, 3*time.Second)
-			if err == nil && migrate {
-				err = st.Migrate(startCtx)
-			}
-			if err == nil && demo {
-				var d *seed.Demo
-				if d, err = seed.LoadDemo(startCtx, st.Client, auth.DefaultTTL); err == nil {
-					printDemo(ln.Addr(), d)
-					// partnerAdmin first: it is the one in the Headers tab.
-					offered := []graphiql.Token{{Name: "partnerAdmin", Token: d.Tokens["partnerAdmin"]}}
-					for _, p := range seed.Personas {
-						if p.Key != "partnerAdmin" {
-							offered = append(offered, graphiql.Token{Name: p.Key, Token: d.Tokens[p.Key]})
-						}
-					}
-					api.Playground.SetDemoTokens(offered)
-				}
-			}
-			if err == nil {
-				api.SetReady(true)
-				log.Info("ready", "store", st.Dialect)
-				return
-			}
-			log.Warn("database not ready; retrying", "error", err.Error(), "in", backoff.String())
-			select {
-			case <-startCtx.Done():
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(backoff*2, 5*time.Second)
-		}
-	}()
+	go startup(startCtx, log, st, api, ln.Addr(), migrate, demo)
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -126,19 +87,4 @@ func tuneGC(heavy int) {
 	if os.Getenv("GOMEMLIMIT") == "" && heavy > 0 {
 		debug.SetMemoryLimit(int64(max(2, heavy)) * 40 << 20)
 	}
-}
-
-func printDemo(addr net.Addr, d *seed.Demo) {
-	host := addr.String()
-	if tcp, ok := addr.(*net.TCPAddr); ok && (tcp.IP.IsUnspecified() || tcp.IP == nil) {
-		host = fmt.Sprintf("localhost:%d", tcp.Port)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "\nGraphiQL: http://%s/   (GraphQL endpoint: http://%s/query)\n", host, host)
-	fmt.Fprintf(&b, "Demo tokens (send as  Authorization: Bearer <token>):\n")
-	for _, p := range seed.Personas {
-		fmt.Fprintf(&b, "  %-18s %s   (%s)\n", p.Key, d.Tokens[p.Key], p.Email)
-	}
-	fmt.Fprint(os.Stderr, b.String()+"\n")
-	_ = json.NewEncoder(os.Stdout).Encode(d)
 }
