@@ -4,56 +4,36 @@
 //	phystack-api migrate
 //	phystack-api seed --demo
 //	phystack-api seed --bench [--tenants N --spaces S --devices D --installations I]
-//	phystack-api token create --email E [--ttl 720h]
+//	phystack-api token create --email E [--ttl 720h] [--label L]
 //
-// DATABASE_URL chooses the store (postgres://... or unset for the embedded
-// SQLite file phystack.db); ADDR the listen address (default :8080); DEBUG=1
-// adds each response's SQL statement count to its extensions.
+// The environment configures it (internal/config): DATABASE_URL chooses the
+// store (postgres://... or unset for the embedded SQLite file phystack.db),
+// ADDR the listen address (default :8080), DEBUG=1 adds each response's SQL
+// statement count to its extensions; the README lists the rest.
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"runtime/debug"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	_ "github.com/phystack/managed-tenants-api/ent/runtime" // privacy policies
 	"github.com/phystack/managed-tenants-api/ent/user"
 	"github.com/phystack/managed-tenants-api/internal/auth"
+	"github.com/phystack/managed-tenants-api/internal/config"
 	"github.com/phystack/managed-tenants-api/internal/seed"
-	"github.com/phystack/managed-tenants-api/internal/server"
-	"github.com/phystack/managed-tenants-api/internal/server/graphiql"
 	"github.com/phystack/managed-tenants-api/internal/store"
 )
-
-const usage = `usage: phystack-api <command> [flags]
-
-commands:
-  serve [--demo] [--migrate=true]     run the HTTP server (migrates first by default;
-                                      --demo also loads the demo world and prints tokens)
-  migrate                             bring the database to the current schema
-  seed --demo                         load the demo world; prints {"tokens": {...}}
-  seed --bench [--tenants N --spaces S --devices D --installations I]
-                                      one partner with a large tree; prints {"partnerId", "tokens"}
-  token create --email E [--ttl D]    mint a bearer token for a user
-
-environment: DATABASE_URL (postgres://... ; unset = SQLite file phystack.db), ADDR (default :8080)
-`
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -63,66 +43,114 @@ func main() {
 	}
 }
 
+// run runs the command that args (the arguments after the program's name)
+// name.
 func run(ctx context.Context, args []string, log *slog.Logger) error {
-	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, usage)
-		return errors.New("no command")
+	root := newCommand(log)
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
+}
+
+// newCommand is the command line: a new tree per run, since cobra keeps
+// parsed flags in it.
+func newCommand(log *slog.Logger) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "phystack-api",
+		Short: "The Phystack managed tenants API",
+		Long: "The Phystack managed tenants API and its chores.\n\n" +
+			"environment: DATABASE_URL (postgres://... ; unset = SQLite file phystack.db), ADDR (default :8080);\n" +
+			"the README's configuration table lists the rest.",
+		SilenceErrors:     true, // main prints them
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		// Usage for mistakes in the command line, not when a command fails.
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) { cmd.SilenceUsage = true },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_ = cmd.Usage()
+			return errors.New("no command")
+		},
 	}
-	switch args[0] {
-	case "serve":
-		return serve(ctx, args[1:], log)
-	case "migrate":
-		st, err := openMigrated(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		fmt.Fprintln(os.Stderr, "migrated")
-		return nil
-	case "seed":
-		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-		demo := fs.Bool("demo", false, "load the demo world")
-		bench := fs.Bool("bench", false, "build one partner with a large tree, for load tests")
-		var shape seed.BenchShape
-		fs.IntVar(&shape.Tenants, "tenants", 1000, "with --bench: managed tenants")
-		fs.IntVar(&shape.Spaces, "spaces", 5, "with --bench: spaces per tenant")
-		fs.IntVar(&shape.Devices, "devices", 4, "with --bench: devices per space")
-		fs.IntVar(&shape.Installations, "installations", 2, "with --bench: installations per device")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		if *demo == *bench {
-			return errors.New("seed: say what to load: --demo or --bench")
-		}
-		st, err := openMigrated(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		if *bench {
-			b, err := seed.LoadBench(ctx, st.Client, shape)
+
+	var demo, migrate bool
+	serveCmd := &cobra.Command{
+		Use:   "serve",
+		Short: "run the HTTP server (migrates first by default; --demo also loads the demo world and prints tokens)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), log, migrate, demo)
+		},
+	}
+	serveCmd.Flags().BoolVar(&demo, "demo", false, "load the demo world and print its tokens")
+	serveCmd.Flags().BoolVar(&migrate, "migrate", true, "migrate the database before serving")
+
+	migrateCmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "bring the database to the current schema",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := openMigrated(cmd.Context())
 			if err != nil {
 				return err
 			}
-			return json.NewEncoder(os.Stdout).Encode(b)
-		}
-		d, err := seed.LoadDemo(ctx, st.Client, auth.DefaultTTL)
-		if err != nil {
-			return err
-		}
-		return json.NewEncoder(os.Stdout).Encode(d)
-	case "token":
-		return token(ctx, args[1:])
-	case "help", "-h", "--help":
-		fmt.Print(usage)
-		return nil
+			defer st.Close()
+			fmt.Fprintln(cmd.ErrOrStderr(), "migrated")
+			return nil
+		},
 	}
-	fmt.Fprint(os.Stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+
+	var bench bool
+	var shape seed.BenchShape
+	seedCmd := &cobra.Command{
+		Use:   "seed",
+		Short: "load the demo world (--demo) or one partner with a large tree (--bench); prints JSON",
+		Long: "seed --demo loads the demo world and prints {\"tokens\": {...}};\n" +
+			"seed --bench [--tenants N --spaces S --devices D --installations I] builds one partner\n" +
+			"with a large tree, for load tests, and prints {\"partnerId\", \"tokens\"}.",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if demo == bench {
+				return errors.New("seed: say what to load: --demo or --bench")
+			}
+			return loadSeed(cmd.Context(), cmd.OutOrStdout(), bench, shape)
+		},
+	}
+	seedCmd.Flags().BoolVar(&demo, "demo", false, "load the demo world")
+	seedCmd.Flags().BoolVar(&bench, "bench", false, "build one partner with a large tree, for load tests")
+	seedCmd.Flags().IntVar(&shape.Tenants, "tenants", 1000, "with --bench: managed tenants")
+	seedCmd.Flags().IntVar(&shape.Spaces, "spaces", 5, "with --bench: spaces per tenant")
+	seedCmd.Flags().IntVar(&shape.Devices, "devices", 4, "with --bench: devices per space")
+	seedCmd.Flags().IntVar(&shape.Installations, "installations", 2, "with --bench: installations per device")
+
+	tokenCmd := &cobra.Command{
+		Use:   "token",
+		Short: "bearer tokens: token create --email E [--ttl D]",
+		RunE: func(*cobra.Command, []string) error {
+			return errors.New("usage: token create --email E [--ttl D]")
+		},
+	}
+	var email, label string
+	var ttl time.Duration
+	createCmd := &cobra.Command{
+		Use:   "create",
+		Short: "mint a bearer token for a user",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if email == "" {
+				return errors.New("token create: --email is required")
+			}
+			return createToken(cmd.Context(), cmd.OutOrStdout(), email, label, ttl)
+		},
+	}
+	createCmd.Flags().StringVar(&email, "email", "", "the user's email")
+	createCmd.Flags().DurationVar(&ttl, "ttl", auth.DefaultTTL, "lifetime of the token")
+	createCmd.Flags().StringVar(&label, "label", "ops", "a note stored with the token")
+	tokenCmd.AddCommand(createCmd)
+
+	root.AddCommand(serveCmd, migrateCmd, seedCmd, tokenCmd)
+	return root
 }
 
 func openMigrated(ctx context.Context) (*store.Store, error) {
-	st, err := store.Open(os.Getenv("DATABASE_URL"))
+	cfg, err := config.Load()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -133,214 +161,47 @@ func openMigrated(ctx context.Context) (*store.Store, error) {
 	return st, nil
 }
 
-func serve(ctx context.Context, args []string, log *slog.Logger) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	demo := fs.Bool("demo", false, "load the demo world and print its tokens")
-	migrate := fs.Bool("migrate", true, "migrate the database before serving")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	st, err := store.Open(os.Getenv("DATABASE_URL"))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	addr := os.Getenv("ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	api := server.New(st, log, nil)
-	api.Debug = os.Getenv("DEBUG") == "1"
-	if api.Config, err = configFromEnv(api.Config); err != nil {
-		return err
-	}
-	tuneGC(api.Config.HeavyOperations)
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
-
-	// Serve at once (healthz answers, readyz says 503) and reach the
-	// database in the background, with backoff, however long it is down.
-	api.SetReady(false)
-	startCtx, cancelStart := context.WithCancel(ctx)
-	defer cancelStart()
-	go func() {
-		backoff := 100 * time.Millisecond
-		for {
-			err := st.Ping(startCtx, 3*time.Second)
-			if err == nil && *migrate {
-				err = st.Migrate(startCtx)
-			}
-			if err == nil && *demo {
-				var d *seed.Demo
-				if d, err = seed.LoadDemo(startCtx, st.Client, auth.DefaultTTL); err == nil {
-					printDemo(ln.Addr(), d)
-					// partnerAdmin first: it is the one in the Headers tab.
-					offered := []graphiql.Token{{Name: "partnerAdmin", Token: d.Tokens["partnerAdmin"]}}
-					for _, p := range seed.Personas {
-						if p.Key != "partnerAdmin" {
-							offered = append(offered, graphiql.Token{Name: p.Key, Token: d.Tokens[p.Key]})
-						}
-					}
-					api.Playground.SetDemoTokens(offered)
-				}
-			}
-			if err == nil {
-				api.SetReady(true)
-				log.Info("ready", "store", st.Dialect)
-				return
-			}
-			log.Warn("database not ready; retrying", "error", err.Error(), "in", backoff.String())
-			select {
-			case <-startCtx.Done():
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(backoff*2, 5*time.Second)
-		}
-	}()
-
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "addr", ln.Addr().String(), "store", st.Dialect)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	// Stop accepting, let in-flight requests finish (up to 10 s).
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdown)
-}
-
-// tuneGC sets the garbage collector for serving, unless GOGC or GOMEMLIMIT
-// say otherwise. A dashboard allocates ~30 MB that is garbage once answered,
-// while the live heap is small (heavy operations run a few at a time): a
-// sparse collector (GOGC=400) under a soft memory limit served ~40% more
-// dashboards per second than Go's defaults in `make bench` on 2 cores, with
-// a peak RSS of 120-140 MB. The limit grows with the heavy operations
-// allowed at once (40 MiB each, at least 80 MiB), so that more cores do not
-// turn it into continuous collection; without a bound on heavy operations
-// there is no limit.
-func tuneGC(heavy int) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" && heavy > 0 {
-		debug.SetMemoryLimit(int64(max(2, heavy)) * 40 << 20)
-	}
-}
-
-// configFromEnv overrides the server's defaults with the environment.
-func configFromEnv(c server.Config) (server.Config, error) {
-	var err error
-	setInt := func(name string, dst *int) {
-		if v := os.Getenv(name); v != "" && err == nil {
-			*dst, err = strconv.Atoi(v)
-			if err != nil {
-				err = fmt.Errorf("%s: %w", name, err)
-			}
-		}
-	}
-	maxBody := int(c.MaxBodyBytes)
-	setInt("MAX_BODY_BYTES", &maxBody)
-	c.MaxBodyBytes = int64(maxBody)
-	setInt("MAX_DEPTH", &c.Limits.MaxDepth)
-	setInt("MAX_ALIASES", &c.Limits.MaxAliases)
-	setInt("MAX_FIELDS", &c.Limits.MaxFields)
-	setInt("MAX_COMPLEXITY", &c.Limits.MaxComplexity)
-	setInt("RATE_BURST", &c.RateBurst)
-	setInt("APQ_CACHE_SIZE", &c.APQCacheSize)
-	setInt("MAX_HEAVY_OPERATIONS", &c.HeavyOperations)
-	if v := os.Getenv("RATE_LIMIT"); v != "" && err == nil {
-		if c.RatePerSecond, err = strconv.ParseFloat(v, 64); err != nil {
-			err = fmt.Errorf("RATE_LIMIT: %w", err)
-		}
-	}
-	if v := os.Getenv("REQUEST_TIMEOUT"); v != "" && err == nil {
-		if c.RequestTimeout, err = time.ParseDuration(v); err != nil {
-			err = fmt.Errorf("REQUEST_TIMEOUT: %w", err)
-		}
-	}
-	if v := os.Getenv("AUTH_CACHE_TTL"); v != "" && err == nil {
-		if c.AuthCacheTTL, err = time.ParseDuration(v); err != nil {
-			err = fmt.Errorf("AUTH_CACHE_TTL: %w", err)
-		}
-	}
-	if v := os.Getenv("INTROSPECTION"); v != "" && err == nil {
-		if c.Introspection, err = strconv.ParseBool(v); err != nil {
-			err = fmt.Errorf("INTROSPECTION: %w", err)
-		}
-	}
-	if v := os.Getenv("REDIS_URL"); v != "" && err == nil {
-		var opts *redis.Options
-		if opts, err = redis.ParseURL(v); err != nil {
-			err = fmt.Errorf("REDIS_URL: %w", err)
-		} else {
-			c.Redis = redis.NewClient(opts)
-		}
-	}
-	if v := os.Getenv("CORS_ORIGINS"); v != "" {
-		for _, o := range strings.Split(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				c.CORSOrigins = append(c.CORSOrigins, o)
-			}
-		}
-	}
-	return c, err
-}
-
-func printDemo(addr net.Addr, d *seed.Demo) {
-	host := addr.String()
-	if tcp, ok := addr.(*net.TCPAddr); ok && (tcp.IP.IsUnspecified() || tcp.IP == nil) {
-		host = fmt.Sprintf("localhost:%d", tcp.Port)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "\nGraphiQL: http://%s/   (GraphQL endpoint: http://%s/query)\n", host, host)
-	fmt.Fprintf(&b, "Demo tokens (send as  Authorization: Bearer <token>):\n")
-	for _, p := range seed.Personas {
-		fmt.Fprintf(&b, "  %-18s %s   (%s)\n", p.Key, d.Tokens[p.Key], p.Email)
-	}
-	fmt.Fprint(os.Stderr, b.String()+"\n")
-	_ = json.NewEncoder(os.Stdout).Encode(d)
-}
-
-func token(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: token create --email E [--ttl D]")
-	}
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	email := fs.String("email", "", "the user's email")
-	ttl := fs.Duration("ttl", auth.DefaultTTL, "lifetime of the token")
-	label := fs.String("label", "ops", "a note stored with the token")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if *email == "" {
-		return errors.New("token create: --email is required")
-	}
+// loadSeed loads the demo world, or with bench one partner of shape, and
+// writes what it made to out as JSON.
+func loadSeed(ctx context.Context, out io.Writer, bench bool, shape seed.BenchShape) error {
 	st, err := openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	u, err := st.Client.User.Query().Where(user.Email(strings.ToLower(strings.TrimSpace(*email)))).
+	if bench {
+		b, err := seed.LoadBench(ctx, st.Client, shape)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(out).Encode(b)
+	}
+	d, err := seed.LoadDemo(ctx, st.Client, auth.DefaultTTL)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(out).Encode(d)
+}
+
+// createToken mints a token for the user of email and writes it to out.
+func createToken(ctx context.Context, out io.Writer, email, label string, ttl time.Duration) error {
+	st, err := openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.Client.User.Query().Where(user.Email(strings.ToLower(strings.TrimSpace(email)))).
 		Only(rule.SystemContext(ctx))
 	if ent.IsNotFound(err) {
-		return fmt.Errorf("token create: no user with email %q", *email)
+		return fmt.Errorf("token create: no user with email %q", email)
 	}
 	if err != nil {
 		return err
 	}
-	tok, err := auth.Issue(ctx, st.Client, u.ID, *label, *ttl, time.Now())
+	tok, err := auth.Issue(ctx, st.Client, u.ID, label, ttl, time.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Println(tok)
-	return nil
+	_, err = fmt.Fprintln(out, tok)
+	return err
 }

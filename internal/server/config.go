@@ -2,6 +2,7 @@ package server
 
 import (
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,23 +13,49 @@ import (
 // Config holds the server's limits; DefaultConfig's values are ones a busy
 // console user and the load benchmarks never reach (the harness's fastest
 // scenario drives about 140 requests/s per token on this machine; a console
-// user makes a few).
+// user makes a few). The env tags name the variables that set each field
+// (internal/config reads them).
 type Config struct {
-	MaxBodyBytes   int64         // request body; more is 413
-	RequestTimeout time.Duration // per request, database included
-	Limits         graph.Limits  // operation depth, aliases, fields
-	RatePerSecond  float64       // per token (or per client address without one); 0 = off
-	RateBurst      int
-	Redis          *redis.Client // set: the rate limit is shared between instances
-	Introspection  bool          // a public API: on by default
-	CORSOrigins    []string      // browser origins allowed besides the server's own
-	APQCacheSize   int           // automatic persisted queries kept
+	MaxBodyBytes   int64         `env:"MAX_BODY_BYTES"`  // request body; more is 413
+	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT"` // per request, database included
+	Limits         Limits        // operation depth, aliases, fields, cost
+	RatePerSecond  float64       `env:"RATE_LIMIT"` // per token (or per client address without one); 0 = off
+	RateBurst      int           `env:"RATE_BURST"`
+	Redis          *redis.Client // set: the rate limit is shared between instances (serve: REDIS_URL)
+	Introspection  bool          `env:"INTROSPECTION"`  // a public API: on by default
+	CORSOrigins    Origins       `env:"CORS_ORIGINS"`   // browser origins allowed besides the server's own
+	APQCacheSize   int           `env:"APQ_CACHE_SIZE"` // automatic persisted queries kept
 	// HeavyOperations bounds the heavy GraphQL operations (tenant trees)
 	// executing at once; more wait within RequestTimeout. 0 = no bound.
-	HeavyOperations int
+	HeavyOperations int `env:"MAX_HEAVY_OPERATIONS"`
 	// AuthCacheTTL is how long a verified token is remembered (0: checked
 	// in the database on every request); see auth.Verifier.
-	AuthCacheTTL time.Duration
+	AuthCacheTTL time.Duration `env:"AUTH_CACHE_TTL"`
+}
+
+// Limits is graph.Limits with the variables that set its fields: graph
+// stays free of configuration, and the conversion in Handler stops
+// compiling if the two drift apart.
+type Limits struct {
+	MaxDepth      int `env:"MAX_DEPTH"`
+	MaxAliases    int `env:"MAX_ALIASES"`
+	MaxFields     int `env:"MAX_FIELDS"`
+	MaxComplexity int `env:"MAX_COMPLEXITY"`
+}
+
+// Origins are browser origins, read from a comma-separated list: each is
+// trimmed and empty ones are dropped (the library's own slices keep both).
+type Origins []string
+
+// UnmarshalText reads a comma-separated list.
+func (o *Origins) UnmarshalText(text []byte) error {
+	*o = nil
+	for _, s := range strings.Split(string(text), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*o = append(*o, s)
+		}
+	}
+	return nil
 }
 
 // DefaultConfig is the configuration without any environment.
@@ -36,7 +63,7 @@ func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:   1 << 20,
 		RequestTimeout: 15 * time.Second,
-		Limits:         graph.Limits{MaxDepth: 20, MaxAliases: 50, MaxFields: 1000, MaxComplexity: graph.DefaultMaxComplexity},
+		Limits:         Limits{MaxDepth: 20, MaxAliases: 50, MaxFields: 1000, MaxComplexity: graph.DefaultMaxComplexity},
 		RatePerSecond:  500,
 		RateBurst:      1000,
 		Introspection:  true,

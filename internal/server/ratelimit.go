@@ -1,69 +1,105 @@
 package server
 
 import (
+	"context"
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/time/rate"
+
+	"github.com/phystack/managed-tenants-api/internal/requestid"
 )
 
-// rateLimiter keeps one token bucket per key (a token's hash, or a client
-// address) in memory. Buckets idle for longer than it takes to refill are
-// dropped, so memory follows the number of active callers.
-type rateLimiter struct {
-	perSecond rate.Limit
-	burst     int
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
+// Limiter decides whether a caller (a token's hash, or a client address)
+// may make one more request now. An error means it could not decide (Redis
+// down): the server then lets the request through.
+type Limiter interface {
+	Allow(ctx context.Context, key string) (Decision, error)
 }
 
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+// Decision is a Limiter's answer: if not Allowed, when to try again.
+type Decision struct {
+	Allowed    bool
+	RetryAfter time.Duration
 }
 
-// maxBuckets bounds the map: past it, idle buckets are swept at once, and if
-// all are busy the oldest half goes (a callers flood, not real clients).
+// maxBuckets bounds the callers remembered by one instance; past it the
+// least recently seen are forgotten (a flood of callers, not real clients).
 const maxBuckets = 100_000
 
-func newRateLimiter(perSecond float64, burst int) *rateLimiter {
-	return &rateLimiter{perSecond: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
+// NewLimiter is the limiter c asks for: nil when RatePerSecond is 0 (off),
+// shared through Redis when c.Redis is set, else per instance in memory.
+func NewLimiter(c Config) Limiter {
+	switch {
+	case c.RatePerSecond <= 0:
+		return nil
+	case c.Redis != nil:
+		return newRedisLimiter(c.Redis, c.RatePerSecond, c.RateBurst)
+	}
+	// A bucket idle for as long as it takes to refill is full: forgetting
+	// it then changes nothing. The minute is slack.
+	refill := time.Duration(float64(c.RateBurst) / c.RatePerSecond * float64(time.Second))
+	return newMemoryLimiter(c.RatePerSecond, c.RateBurst, maxBuckets, refill+time.Minute)
 }
 
-// allow reports whether key may make one more request now, and if not, how
-// long until it may.
-func (r *rateLimiter) allow(key string, now time.Time) (bool, time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	idle := time.Duration(float64(r.burst)/float64(r.perSecond)*float64(time.Second)) + time.Minute
-	if now.Sub(r.swept) > idle || len(r.buckets) >= maxBuckets {
-		for k, b := range r.buckets {
-			if now.Sub(b.seen) > idle {
-				delete(r.buckets, k)
-			}
-		}
-		r.swept = now
-		if len(r.buckets) >= maxBuckets {
-			for k := range r.buckets {
-				if len(r.buckets) < maxBuckets/2 {
-					break
-				}
-				delete(r.buckets, k)
-			}
-		}
+// memoryLimiter keeps one token bucket per key in an LRU whose entries
+// expire when idle, so memory follows the number of active callers and
+// never exceeds size buckets.
+type memoryLimiter struct {
+	limit rate.Limit
+	burst int
+
+	mu      sync.Mutex // makes finding or creating a key's bucket one step
+	buckets *expirable.LRU[string, *rate.Limiter]
+}
+
+func newMemoryLimiter(perSecond float64, burst, size int, idle time.Duration) *memoryLimiter {
+	return &memoryLimiter{
+		limit:   rate.Limit(perSecond),
+		burst:   burst,
+		buckets: expirable.NewLRU[string, *rate.Limiter](size, nil, idle),
 	}
-	b := r.buckets[key]
-	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(r.perSecond, r.burst)}
-		r.buckets[key] = b
+}
+
+func (m *memoryLimiter) Allow(_ context.Context, key string) (Decision, error) {
+	m.mu.Lock()
+	b, ok := m.buckets.Get(key)
+	if !ok {
+		b = rate.NewLimiter(m.limit, m.burst)
 	}
-	b.seen = now
-	res := b.lim.ReserveN(now, 1)
+	// Add even when found: expirable's Get does not push back an entry's
+	// expiry, Add does. With Get alone a busy caller's bucket would expire
+	// idle after its creation and come back full.
+	m.buckets.Add(key, b)
+	m.mu.Unlock()
+
+	now := time.Now()
+	res := b.ReserveN(now, 1)
 	if d := res.DelayFrom(now); d > 0 {
 		res.CancelAt(now)
-		return false, d
+		return Decision{RetryAfter: d}, nil
 	}
-	return true, 0
+	return Decision{Allowed: true}, nil
+}
+
+// rateLimited answers 429 when key has used up its bucket.
+func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, key string) bool {
+	if s.limiter == nil {
+		return false
+	}
+	d, err := s.limiter.Allow(r.Context(), key)
+	if err != nil {
+		// A limiter that cannot answer must not stop the API: allow, and say so.
+		s.log.WarnContext(r.Context(), "rate limiter unavailable", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
+		return false
+	}
+	if d.Allowed {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(d.RetryAfter/time.Second)+1))
+	writeError(r.Context(), w, http.StatusTooManyRequests, "RATE_LIMITED", "too many requests: slow down")
+	return true
 }

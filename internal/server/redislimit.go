@@ -9,19 +9,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// limiter decides whether a caller may make one more request now.
-type limiter interface {
-	allow(ctx context.Context, key string, now time.Time) (ok bool, retryAfter time.Duration, err error)
-}
-
-// memoryLimiter is the per-instance limiter.
-type memoryLimiter struct{ *rateLimiter }
-
-func (m memoryLimiter) allow(_ context.Context, key string, now time.Time) (bool, time.Duration, error) {
-	ok, wait := m.rateLimiter.allow(key, now)
-	return ok, wait, nil
-}
-
 // redisLimiter shares the buckets between instances through Redis (GCRA, as
 // go-redis's redis_rate implements it).
 type redisLimiter struct {
@@ -38,10 +25,10 @@ func newRedisLimiter(rdb *redis.Client, perSecond float64, burst int) *redisLimi
 	return &redisLimiter{lim: redis_rate.NewLimiter(rdb), limit: limit}
 }
 
-func (r *redisLimiter) allow(ctx context.Context, key string, _ time.Time) (bool, time.Duration, error) {
+func (r *redisLimiter) Allow(ctx context.Context, key string) (Decision, error) {
 	res, err := r.lim.Allow(ctx, "phystack:"+key, r.limit)
 	if err != nil {
-		return true, 0, err
+		return Decision{}, err
 	}
-	return res.Allowed > 0, res.RetryAfter, nil
+	return Decision{Allowed: res.Allowed > 0, RetryAfter: res.RetryAfter}, nil
 }
