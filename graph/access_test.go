@@ -156,7 +156,7 @@ func TestAccessWorkspaceOnlyThroughMembership(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			res := a.API.Do(a.Token(c.user), accessWorkspaceQuery, map[string]any{"id": testkit.ID(c.tenant.ID)})
+			res := a.API.Do(t, a.Token(c.user), accessWorkspaceQuery, map[string]any{"id": testkit.ID(c.tenant.ID)})
 			if c.want.hidden {
 				accessNotFound(t, res, "tenant")
 				return
@@ -222,7 +222,7 @@ func TestAccessPartnerAdminSeesManagedAccountData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := a.API.Do(a.Token(a.PartnerAdmin), accessAccountQuery, map[string]any{"id": testkit.ID(a.Sibling.ID)})
+	res := a.API.Do(t, a.Token(a.PartnerAdmin), accessAccountQuery, map[string]any{"id": testkit.ID(a.Sibling.ID)})
 	var got struct{ Tenant *accessAccount }
 	res.Decode(t, &got)
 	tn := got.Tenant
@@ -250,7 +250,7 @@ func TestAccessPartnerAdminSeesManagedAccountData(t *testing.T) {
 
 	for _, u := range []*ent.User{a.OtherPartnerAdmin, a.ManagedViewer, a.PartnerEditor, a.PartnerViewer, a.Stranger} {
 		t.Run("twin "+u.Email, func(t *testing.T) {
-			res := a.API.Do(a.Token(u), accessAccountQuery, map[string]any{"id": testkit.ID(a.Sibling.ID)})
+			res := a.API.Do(t, a.Token(u), accessAccountQuery, map[string]any{"id": testkit.ID(a.Sibling.ID)})
 			accessNotFound(t, res, "tenant")
 		})
 	}
@@ -264,7 +264,7 @@ func TestAccessStaffReadAccountDataOnly(t *testing.T) {
 	a := accessSetup(t)
 	token := a.Token(a.Staff)
 	for _, tn := range []*ent.Tenant{a.Partner, a.Managed, a.Sibling, a.OtherPartner, a.Standalone} {
-		res := a.API.Do(token, accessAccountQuery, map[string]any{"id": testkit.ID(tn.ID)})
+		res := a.API.Do(t, token, accessAccountQuery, map[string]any{"id": testkit.ID(tn.ID)})
 		var got struct{ Tenant *accessAccount }
 		res.Decode(t, &got)
 		g := got.Tenant
@@ -286,7 +286,7 @@ func TestAccessStaffReadAccountDataOnly(t *testing.T) {
 		"Managed membership":   a.membershipOf(t, a.Managed, a.PartnerAdmin).ID,
 	}
 	for name, id := range objects {
-		res := a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
+		res := a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
 		t.Run("node "+name, func(t *testing.T) { accessNotFound(t, res, "node") })
 	}
 }
@@ -328,14 +328,19 @@ func TestAccessNodeOfWorkspaceObjects(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
 			for _, u := range everyone {
-				res := a.API.Do(a.Token(u), q, map[string]any{"id": testkit.ID(p.id)})
+				res := a.API.Do(t, a.Token(u), q, map[string]any{"id": testkit.ID(p.id)})
 				if !slices.Contains(p.visible, u) {
 					if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || !res.DataIsNull("node") {
 						t.Errorf("%s: want null and NOT_FOUND, got %s", u.Email, res.Raw)
 					}
 					continue
 				}
-				var got struct{ Node *struct{ ID string } }
+				var got struct {
+					Node *struct {
+						Typename string `json:"__typename"`
+						ID       string
+					}
+				}
 				if len(res.Errors) > 0 {
 					t.Errorf("%s: %s", u.Email, res.Raw)
 					continue
@@ -392,7 +397,7 @@ func TestAccessHiddenLooksLikeMissing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			ask := func(u *ent.User, id string) *testkit.Response {
-				return a.API.Do(a.Token(u), c.query, map[string]any{"id": id})
+				return a.API.Do(t, a.Token(u), c.query, map[string]any{"id": id})
 			}
 			hidden := ask(c.user, testkit.ID(c.hidden))
 			msg := accessNotFound(t, hidden, c.field)
@@ -463,7 +468,7 @@ func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			never := c.hidden + 100000 // well-formed, of the same type, no such row
-			res := a.API.Do(a.Token(c.user), q, map[string]any{
+			res := a.API.Do(t, a.Token(c.user), q, map[string]any{
 				"ids": []string{testkit.ID(c.visible), testkit.ID(c.hidden), "abc", testkit.ID(never)},
 			})
 			var got struct {
@@ -501,7 +506,7 @@ func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
 				t.Errorf("hidden id's message %q tells it from a missing id's %q", hidden.Message, missing.Message)
 			}
 			t.Run("one message for every id that answers NOT_FOUND", func(t *testing.T) {
-				single := a.API.Do(a.Token(c.user), `query($id: ID!) { node(id: $id) { id } }`,
+				single := a.API.Do(t, a.Token(c.user), `query($id: ID!) { node(id: $id) { id } }`,
 					map[string]any{"id": testkit.ID(c.hidden)})
 				want := accessNotFound(t, single, "node")
 				if hidden.Message != want || garbage.Message != want || missing.Message != want {
@@ -525,7 +530,7 @@ func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
 				t.Fatalf("no owner known for %d", c.hidden)
 			}
 			var twin struct{ Nodes []*struct{ ID string } }
-			a.API.Do(a.Token(owner), q, map[string]any{"ids": []string{testkit.ID(c.hidden)}}).Decode(t, &twin)
+			a.API.Query(t, a.Token(owner), q, &twin, map[string]any{"ids": []string{testkit.ID(c.hidden)}})
 			if len(twin.Nodes) != 1 || twin.Nodes[0] == nil || twin.Nodes[0].ID != testkit.ID(c.hidden) {
 				t.Errorf("owner %s: nodes = %+v", owner.Email, twin.Nodes)
 			}
@@ -610,7 +615,7 @@ func TestAccessWorkspaceHiddenOnEveryPath(t *testing.T) {
 		for _, p := range paths {
 			t.Run(u.Email+" "+p.name, func(t *testing.T) {
 				t.Parallel()
-				res := a.API.Do(a.Token(u), p.query+" "+frag, p.vars)
+				res := a.API.Do(t, a.Token(u), p.query+" "+frag, p.vars)
 				if len(res.Errors) > 0 {
 					t.Fatalf("errors: %s", res.Raw)
 				}
@@ -654,7 +659,7 @@ func TestAccessNodesWithOneHiddenID(t *testing.T) {
 		Viewer struct{ User struct{ Email string } }
 		Nodes  []*struct{ ID string }
 	}
-	a.API.Do(token, q, map[string]any{"ids": []string{testkit.ID(a.SiblingSpace.ID)}}).Decode(t, &ok)
+	a.API.Query(t, token, q, &ok, map[string]any{"ids": []string{testkit.ID(a.SiblingSpace.ID)}})
 	if len(ok.Nodes) != 1 || ok.Nodes[0] == nil || ok.Nodes[0].ID != testkit.ID(a.SiblingSpace.ID) {
 		t.Fatalf("visible id: nodes = %+v", ok.Nodes)
 	}
@@ -664,7 +669,7 @@ func TestAccessNodesWithOneHiddenID(t *testing.T) {
 		"garbage": "abc",
 	} {
 		t.Run(what, func(t *testing.T) {
-			res := a.API.Do(token, q, map[string]any{"ids": []string{id}})
+			res := a.API.Do(t, token, q, map[string]any{"ids": []string{id}})
 			if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" {
 				t.Fatalf("want one NOT_FOUND error, got %s", res.Raw)
 			}
@@ -710,7 +715,7 @@ func TestAccessReferenceToHiddenIsNull(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			res := a.API.Do(a.Token(c.user), q, map[string]any{"id": testkit.ID(c.tenant.ID)})
+			res := a.API.Do(t, a.Token(c.user), q, map[string]any{"id": testkit.ID(c.tenant.ID)})
 			if len(res.Errors) != 0 {
 				t.Fatalf("a reference to a hidden object must be null without error: %s", res.Raw)
 			}
@@ -739,7 +744,7 @@ func TestAccessReferenceToHiddenIsNull(t *testing.T) {
 			}
 		}
 	}
-	res := a.API.Do(a.Token(a.ManagedViewer), `{ viewer { memberships { tenant { id partner { id } } } } }`, nil)
+	res := a.API.Do(t, a.Token(a.ManagedViewer), `{ viewer { memberships { tenant { id partner { id } } } } }`, nil)
 	res.Decode(t, &v)
 	if len(v.Viewer.Memberships) != 1 || v.Viewer.Memberships[0].Tenant.ID != testkit.ID(a.Managed.ID) ||
 		v.Viewer.Memberships[0].Tenant.Partner != nil {
@@ -825,7 +830,7 @@ func TestAccessPartnerTree(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			var got accessTree
-			a.API.Do(a.Token(c.user), accessTreeQuery, vars).Decode(t, &got)
+			a.API.Query(t, a.Token(c.user), accessTreeQuery, &got, vars)
 			if got.Tenant == nil {
 				t.Fatal("partner is null")
 			}
@@ -861,11 +866,11 @@ func TestAccessPartnerTree(t *testing.T) {
 	}
 	t.Run("twin: the other partner's admin", func(t *testing.T) {
 		t.Parallel()
-		accessNotFound(t, a.API.Do(a.Token(a.OtherPartnerAdmin), accessTreeQuery, vars), "tenant")
+		accessNotFound(t, a.API.Do(t, a.Token(a.OtherPartnerAdmin), accessTreeQuery, vars), "tenant")
 	})
 	t.Run("twin: the sibling's admin", func(t *testing.T) {
 		t.Parallel()
-		accessNotFound(t, a.API.Do(a.Token(a.SiblingAdmin), accessTreeQuery, vars), "tenant")
+		accessNotFound(t, a.API.Do(t, a.Token(a.SiblingAdmin), accessTreeQuery, vars), "tenant")
 	})
 }
 
@@ -885,8 +890,8 @@ func TestAccessPartnerNonAdminsSeeNoManagedTenant(t *testing.T) {
 					ManagedTenants accessConn
 				}
 			}
-			a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id viewerRole managedTenants(first: 100) { totalCount edges { node { id } } } } }`,
-				map[string]any{"id": testkit.ID(a.Partner.ID)}).Decode(t, &got)
+			a.API.Query(t, token, `query($id: ID!) { tenant(id: $id) { id viewerRole managedTenants(first: 100) { totalCount edges { node { id } } } } }`, &got,
+				map[string]any{"id": testkit.ID(a.Partner.ID)})
 			if got.Tenant == nil || got.Tenant.ViewerRole == "ADMIN" || got.Tenant.ViewerRole == "" {
 				t.Fatalf("partner tenant: %+v", got.Tenant)
 			}
@@ -895,10 +900,10 @@ func TestAccessPartnerNonAdminsSeeNoManagedTenant(t *testing.T) {
 			}
 			for _, tn := range []*ent.Tenant{a.Managed, a.Sibling} {
 				vars := map[string]any{"id": testkit.ID(tn.ID)}
-				accessNotFound(t, a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id } }`, vars), "tenant")
-				accessNotFound(t, a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, vars), "node")
+				accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { tenant(id: $id) { id } }`, vars), "tenant")
+				accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, vars), "node")
 			}
-			accessNotFound(t, a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`,
+			accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`,
 				map[string]any{"id": testkit.ID(a.ManagedSpace.ID)}), "node")
 		})
 	}
@@ -906,8 +911,8 @@ func TestAccessPartnerNonAdminsSeeNoManagedTenant(t *testing.T) {
 	var got struct {
 		Tenant struct{ ManagedTenants accessConn }
 	}
-	a.API.Do(a.Token(a.PartnerAdmin), `query($id: ID!) { tenant(id: $id) { managedTenants(first: 100) { totalCount edges { node { id } } } } }`,
-		map[string]any{"id": testkit.ID(a.Partner.ID)}).Decode(t, &got)
+	a.API.Query(t, a.Token(a.PartnerAdmin), `query($id: ID!) { tenant(id: $id) { managedTenants(first: 100) { totalCount edges { node { id } } } } }`, &got,
+		map[string]any{"id": testkit.ID(a.Partner.ID)})
 	if mt := got.Tenant.ManagedTenants; mt.TotalCount != 2 || !slices.Equal(mt.ids(), accessIDs(a.Managed.ID, a.Sibling.ID)) {
 		t.Errorf("partner admin: managedTenants = %+v", mt)
 	}
@@ -930,27 +935,27 @@ func TestAccessOtherPartnerSeesNothingOfPartnersTree(t *testing.T) {
 		"Partner admin user": a.PartnerAdmin.ID,
 	}
 	for name, id := range ids {
-		res := a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
+		res := a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
 		t.Run("node "+name, func(t *testing.T) { accessNotFound(t, res, "node") })
 	}
 	for _, tn := range []*ent.Tenant{a.Partner, a.Managed, a.Sibling} {
 		vars := map[string]any{"id": testkit.ID(tn.ID)}
 		t.Run(tn.DisplayName, func(t *testing.T) {
-			accessNotFound(t, a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id } }`, vars), "tenant")
-			accessNotFound(t, a.API.Do(token, `query($id: ID!) { visibleSettings(tenantId: $id) }`, vars), "visibleSettings")
+			accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { tenant(id: $id) { id } }`, vars), "tenant")
+			accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { visibleSettings(tenantId: $id) }`, vars), "visibleSettings")
 		})
 	}
 	t.Run("partner's catalog and invoice", func(t *testing.T) {
 		vars := map[string]any{"id": testkit.ID(a.Partner.ID)}
-		accessNotFound(t, a.API.Do(token, `query($id: ID!) { planCatalog(partnerId: $id, kind: TENANT) { id } }`, vars), "planCatalog")
-		accessNotFound(t, a.API.Do(token, `query($id: ID!) { partnerInvoice(partnerId: $id, period: "2026-11") { total { amount } } }`, vars), "partnerInvoice")
+		accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { planCatalog(partnerId: $id, kind: TENANT) { id } }`, vars), "planCatalog")
+		accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { partnerInvoice(partnerId: $id, period: "2026-11") { total { amount } } }`, vars), "partnerInvoice")
 	})
 	t.Run("twin: its own tree", func(t *testing.T) {
 		own := map[string]int{"OtherPartner": a.OtherPartner.ID, "own plan": a.OtherCatalog.Plans["t-pro"].ID,
 			"own membership": a.membershipOf(t, a.OtherPartner, a.OtherPartnerAdmin).ID}
 		for name, id := range own {
 			var got struct{ Node *struct{ ID string } }
-			a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)}).Decode(t, &got)
+			a.API.Query(t, token, `query($id: ID!) { node(id: $id) { id } }`, &got, map[string]any{"id": testkit.ID(id)})
 			if got.Node == nil || got.Node.ID != testkit.ID(id) {
 				t.Errorf("%s: node = %+v", name, got.Node)
 			}
@@ -983,14 +988,14 @@ func TestAccessSiblingsSeeNothingOfEachOther(t *testing.T) {
 			t.Parallel()
 			token := a.Token(p.user)
 			for _, id := range p.objs {
-				res := a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
+				res := a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
 				if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || !res.DataIsNull("node") {
 					t.Errorf("sibling's object %s: %s", testkit.ID(id), res.Raw)
 				}
 			}
 			for _, id := range p.own {
 				var got struct{ Node *struct{ ID string } }
-				a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)}).Decode(t, &got)
+				a.API.Query(t, token, `query($id: ID!) { node(id: $id) { id } }`, &got, map[string]any{"id": testkit.ID(id)})
 				if got.Node == nil {
 					t.Errorf("own object %s not found", testkit.ID(id))
 				}

@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"entgo.io/ent/privacy"
 	gqlgraphql "github.com/99designs/gqlgen/graphql"
@@ -42,20 +40,10 @@ func errRequireNoLeak(t *testing.T, body []byte, extra ...string) {
 	}
 }
 
-// errPost posts a GraphQL request and returns the decoded response and the
-// response headers.
-func errPost(t *testing.T, api *testkit.API, token, query string, vars map[string]any) (*testkit.Response, http.Header) {
-	t.Helper()
-	client := *api
-	client.T = t
-	res := client.Do(token, query, vars)
-	return res, res.Header
-}
-
 // errRequireRequestIDs checks every error carries the response's request id.
-func errRequireRequestIDs(t *testing.T, res *testkit.Response, h http.Header) string {
+func errRequireRequestIDs(t *testing.T, res *testkit.Response) string {
 	t.Helper()
-	id := h.Get("X-Request-Id")
+	id := res.Header.Get("X-Request-Id")
 	if id == "" {
 		t.Fatalf("no X-Request-Id header")
 	}
@@ -70,36 +58,12 @@ func errRequireRequestIDs(t *testing.T, res *testkit.Response, h http.Header) st
 	return id
 }
 
-// errLogLines returns the server's log records, waiting briefly for one
-// that satisfies ok.
-func errLogLines(t *testing.T, api *testkit.API, ok func(map[string]any) bool) []map[string]any {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		var recs []map[string]any
-		sc := bufio.NewScanner(bytes.NewReader(append([]byte(nil), api.Log.Bytes()...)))
-		sc.Buffer(make([]byte, 1<<20), 1<<24)
-		found := false
-		for sc.Scan() {
-			var rec map[string]any
-			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-				continue
-			}
-			recs = append(recs, rec)
-			found = found || ok(rec)
-		}
-		if found || time.Now().After(deadline) {
-			return recs
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
+// errFindErrorLog is the server's ERROR log record of a request. The
+// request's errors are logged while it is served, before Do returns.
 func errFindErrorLog(t *testing.T, api *testkit.API, id string) map[string]any {
 	t.Helper()
-	isIt := func(rec map[string]any) bool { return rec["level"] == "ERROR" && rec["request_id"] == id }
-	for _, rec := range errLogLines(t, api, isIt) {
-		if isIt(rec) {
+	for _, rec := range api.Log.Records() {
+		if rec["level"] == "ERROR" && rec["request_id"] == id {
 			return rec
 		}
 	}
@@ -122,7 +86,7 @@ func TestInternalErrorWhenTheDatabaseIsGone(t *testing.T) {
 		`{ viewer { user { email } } }`,
 		fmt.Sprintf(`{ partnerInvoice(partnerId: %q, period: "2026-11") { period } }`, testkit.ID(w.Partner.ID)),
 	} {
-		res, h := errPost(t, api, token, q, nil)
+		res := api.Do(t, token, q, nil)
 		if res.Status != http.StatusOK && res.Status < 500 {
 			t.Fatalf("HTTP %d, want 200 with a GraphQL error or a 5xx", res.Status)
 		}
@@ -133,7 +97,7 @@ func TestInternalErrorWhenTheDatabaseIsGone(t *testing.T) {
 			t.Fatalf("data = %s", res.Data)
 		}
 		errRequireNoLeak(t, res.Raw, "closed", "auth:", "look up")
-		id := errRequireRequestIDs(t, res, h)
+		id := errRequireRequestIDs(t, res)
 		rec := errFindErrorLog(t, api, id)
 		if msg := fmt.Sprint(rec["error"]); !strings.Contains(msg, "closed") {
 			t.Errorf("the log should keep the cause for operators, got %v", rec)
@@ -142,18 +106,13 @@ func TestInternalErrorWhenTheDatabaseIsGone(t *testing.T) {
 
 	// Liveness does not need the database; readiness does.
 	for path, want := range map[string]int{"/healthz": http.StatusOK, "/readyz": http.StatusServiceUnavailable} {
-		res, err := http.Get(api.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != want {
-			t.Errorf("GET %s = %d, want %d", path, res.StatusCode, want)
+		res := api.HTTP(t, testkit.Request{Method: http.MethodGet, Path: path})
+		if res.Status != want {
+			t.Errorf("GET %s = %d, want %d", path, res.Status, want)
 		}
 		for _, leak := range []string{"sql:", "closed", "goroutine", ".go:"} {
-			if bytes.Contains(body, []byte(leak)) {
-				t.Errorf("GET %s leaks %q: %s", path, leak, body)
+			if bytes.Contains(res.Raw, []byte(leak)) {
+				t.Errorf("GET %s leaks %q: %s", path, leak, res.Raw)
 			}
 		}
 	}
@@ -207,7 +166,7 @@ func TestInternalErrorInAResolver(t *testing.T) {
 				t.Fatal(err)
 			}
 			q, vars := tc.query(w)
-			res, h := errPost(t, api, tc.token(w), q, vars)
+			res := api.Do(t, tc.token(w), q, vars)
 			if res.Status != http.StatusOK {
 				t.Errorf("HTTP %d, want 200", res.Status)
 			}
@@ -226,7 +185,7 @@ func TestInternalErrorInAResolver(t *testing.T) {
 					t.Errorf("extra extension %q: %s", k, res.Raw)
 				}
 			}
-			id := errRequireRequestIDs(t, res, h)
+			id := errRequireRequestIDs(t, res)
 			rec := errFindErrorLog(t, api, id)
 			if msg := fmt.Sprint(rec["error"]); !strings.Contains(msg, tc.drop) {
 				t.Errorf("the log should name the failure for operators, got %v", rec)
@@ -269,7 +228,7 @@ func TestEveryErrorCarriesTheRequestID(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, h := errPost(t, api, tc.token, tc.query, nil)
+			res := api.Do(t, tc.token, tc.query, nil)
 			if len(res.Errors) != len(tc.codes) {
 				t.Fatalf("want %d errors, got %s", len(tc.codes), res.Raw)
 			}
@@ -278,7 +237,7 @@ func TestEveryErrorCarriesTheRequestID(t *testing.T) {
 					t.Errorf("error %d has code %q, want %q", i, got, want)
 				}
 			}
-			errRequireRequestIDs(t, res, h)
+			errRequireRequestIDs(t, res)
 			errRequireNoLeak(t, res.Raw)
 		})
 	}
@@ -291,8 +250,8 @@ func TestRequestIDsDiffer(t *testing.T) {
 	api := testkit.NewAPI(t, w.Store, nil)
 	seen := map[string]bool{}
 	for i := 0; i < 10; i++ {
-		res, h := errPost(t, api, "", `{ viewer { isStaff } }`, nil)
-		id := errRequireRequestIDs(t, res, h)
+		res := api.Do(t, "", `{ viewer { isStaff } }`, nil)
+		id := errRequireRequestIDs(t, res)
 		if seen[id] {
 			t.Fatalf("request id %s reused", id)
 		}

@@ -65,7 +65,7 @@ type invWant struct {
 func invFetch(t *testing.T, api *testkit.API, token string, partner *ent.Tenant, period string) invoice {
 	t.Helper()
 	var got struct{ PartnerInvoice invoice }
-	api.Do(token, invoiceQuery, map[string]any{"p": testkit.ID(partner.ID), "period": period}).Decode(t, &got)
+	api.Query(t, token, invoiceQuery, &got, map[string]any{"p": testkit.ID(partner.ID), "period": period})
 	return got.PartnerInvoice
 }
 
@@ -333,7 +333,7 @@ func TestPartnerInvoiceBadPeriod(t *testing.T) {
 		" 2026-11", "2026-11 ", "26-11", "+2026-11", "2026-+1", "２０２６-１１", "2026−11", "10000-01", "2026-1\x00",
 	} {
 		t.Run(fmt.Sprintf("%q", period), func(t *testing.T) {
-			res := api.Do(w.Token(w.PartnerAdmin), invoiceQuery, map[string]any{"p": testkit.ID(w.Partner.ID), "period": period})
+			res := api.Do(t, w.Token(w.PartnerAdmin), invoiceQuery, map[string]any{"p": testkit.ID(w.Partner.ID), "period": period})
 			res.RequireCode(t, "BAD_USER_INPUT")
 			if !res.DataIsNull("partnerInvoice") {
 				t.Errorf("data = %s, want null", res.Data)
@@ -383,7 +383,7 @@ func TestPartnerInvoiceAccess(t *testing.T) {
 	}
 	var notFoundMessage string
 	for _, tc := range tests {
-		res := api.Do(w.Token(tc.user), invoiceQuery, map[string]any{"p": testkit.ID(tc.partner), "period": "2026-11"})
+		res := api.Do(t, w.Token(tc.user), invoiceQuery, map[string]any{"p": testkit.ID(tc.partner), "period": "2026-11"})
 		if tc.code == "" {
 			var got struct{ PartnerInvoice invoice }
 			res.Decode(t, &got)

@@ -51,7 +51,7 @@ func TestCurrentPlansFollowSubscriptionVisibility(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got plans
-			api.Do(tc.token, q, map[string]any{"id": testkit.ID(m.ID)}).Decode(t, &got)
+			api.Query(t, tc.token, q, &got, map[string]any{"id": testkit.ID(m.ID)})
 			if a, b := code(got.Tenant.TenantPlan), code(got.Tenant.SupportPlan); a != tc.tenant || b != tc.support {
 				t.Fatalf("tenantPlan %s, supportPlan %s; want %s, %s", a, b, tc.tenant, tc.support)
 			}

@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"slices"
@@ -115,7 +114,7 @@ func tenancyWith(in map[string]any, kv ...any) map[string]any {
 func tenancyCreate(t testing.TB, api *testkit.API, token string, input map[string]any) tenancyCreatePayload {
 	t.Helper()
 	var out struct{ CreateManagedTenant tenancyCreatePayload }
-	api.Do(token, tenancyCreateMutation, map[string]any{"input": input}).Decode(t, &out)
+	api.Query(t, token, tenancyCreateMutation, &out, map[string]any{"input": input})
 	return out.CreateManagedTenant
 }
 
@@ -182,35 +181,6 @@ func tenancyRequireRows(t testing.TB, c *ent.Client, want tenancyRows) {
 	}
 }
 
-// tenancyPost is api.Do for goroutines: it returns transport failures
-// instead of failing the test from the wrong goroutine.
-func tenancyPost(url, token, query string, vars map[string]any) (*testkit.Response, error) {
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequest(http.MethodPost, url+"/query", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, err
-	}
-	out := &testkit.Response{Status: res.StatusCode, Raw: raw}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, fmt.Errorf("response is not JSON (%d): %s", res.StatusCode, raw)
-	}
-	return out, nil
-}
-
 // tenancyConcurrentCreate fires n createManagedTenant requests at once, each
 // its own HTTP request, and returns their payloads.
 func tenancyConcurrentCreate(t *testing.T, api *testkit.API, token string, input map[string]any, n int) []tenancyCreatePayload {
@@ -224,7 +194,7 @@ func tenancyConcurrentCreate(t *testing.T, api *testkit.API, token string, input
 		go func() {
 			defer wg.Done()
 			<-start
-			res[i], errs[i] = tenancyPost(api.URL, token, tenancyCreateMutation, map[string]any{"input": input})
+			res[i], errs[i] = api.Send(token, tenancyCreateMutation, map[string]any{"input": input})
 		}()
 	}
 	close(start)
@@ -374,7 +344,7 @@ func TestCreateManagedTenantHappyPath(t *testing.T) {
 	}
 	roleIn := func(token string) string {
 		var m memberships
-		api.Do(token, `{ viewer { memberships { role tenant { id } } } }`, nil).Decode(t, &m)
+		api.Query(t, token, `{ viewer { memberships { role tenant { id } } } }`, &m, nil)
 		for _, x := range m.Viewer.Memberships {
 			if x.Tenant.ID == got.ID {
 				return x.Role
@@ -397,7 +367,7 @@ func TestCreateManagedTenantHappyPath(t *testing.T) {
 	for name, tok := range map[string]string{
 		"partner editor": w.Token(w.PartnerEditor), "partner viewer": w.Token(w.PartnerViewer),
 	} {
-		res := api.Do(tok, tenantQuery, map[string]any{"id": got.ID})
+		res := api.Do(t, tok, tenantQuery, map[string]any{"id": got.ID})
 		res.RequireCode(t, "NOT_FOUND")
 		if !res.DataIsNull("tenant") {
 			t.Errorf("%s: tenant = %s, want null", name, res.Data)
@@ -411,12 +381,12 @@ func TestCreateManagedTenantHappyPath(t *testing.T) {
 		}
 	}
 	var asOther tenantView
-	api.Do(otherAdminToken, tenantQuery, map[string]any{"id": got.ID}).Decode(t, &asOther)
+	api.Query(t, otherAdminToken, tenantQuery, &asOther, map[string]any{"id": got.ID})
 	if asOther.Tenant.ID != got.ID || asOther.Tenant.ViewerRole != nil || asOther.Tenant.Members.TotalCount != 0 {
 		t.Errorf("other partner admin sees %+v: want account data, no role, no members", asOther.Tenant)
 	}
 	var asCreator tenantView
-	api.Do(w.Token(w.PartnerAdmin), tenantQuery, map[string]any{"id": got.ID}).Decode(t, &asCreator)
+	api.Query(t, w.Token(w.PartnerAdmin), tenantQuery, &asCreator, map[string]any{"id": got.ID})
 	if asCreator.Tenant.ViewerRole == nil || *asCreator.Tenant.ViewerRole != "ADMIN" || asCreator.Tenant.Members.TotalCount != 1 {
 		t.Errorf("creator sees %+v: want ADMIN with one member", asCreator.Tenant)
 	}
@@ -429,7 +399,7 @@ func TestCreateManagedTenantHasNoCurrencyInput(t *testing.T) {
 	before := tenancyCount(t, w.Client)
 
 	// As a variable: the input type has no such field.
-	res := api.Do(w.Token(w.PartnerAdmin), tenancyCreateMutation,
+	res := api.Do(t, w.Token(w.PartnerAdmin), tenancyCreateMutation,
 		map[string]any{"input": tenancyWith(tenancyInput(w, "Priced In Dollars"), "currency", "USD")})
 	if len(res.Errors) == 0 || !res.DataIsNull("createManagedTenant") {
 		t.Errorf("currency variable: want a validation error and no data, got %s", res.Raw)
@@ -442,7 +412,7 @@ func TestCreateManagedTenantHasNoCurrencyInput(t *testing.T) {
 	inline := fmt.Sprintf(`mutation { createManagedTenant(input: {partnerId: %q, displayName: "Inline", country: "SE",
 	  tenantPlanId: %q, supportPlanId: %q, currency: "USD"}) { managedTenant { id } userErrors { code } } }`,
 		testkit.ID(w.Partner.ID), testkit.ID(w.Catalog.Plans["t-pro"].ID), testkit.ID(w.Catalog.Plans["s-prem"].ID))
-	res = api.Do(w.Token(w.PartnerAdmin), inline, nil)
+	res = api.Do(t, w.Token(w.PartnerAdmin), inline, nil)
 	if len(res.Errors) == 0 || !res.DataIsNull("createManagedTenant") {
 		t.Errorf("inline currency: want a validation error and no data, got %s", res.Raw)
 	}
@@ -455,7 +425,7 @@ func TestCreateManagedTenantHasNoCurrencyInput(t *testing.T) {
 	var schema struct {
 		Type struct{ InputFields []struct{ Name string } } `json:"__type"`
 	}
-	api.Do(w.Token(w.PartnerAdmin), `{ __type(name: "CreateManagedTenantInput") { inputFields { name } } }`, nil).Decode(t, &schema)
+	api.Query(t, w.Token(w.PartnerAdmin), `{ __type(name: "CreateManagedTenantInput") { inputFields { name } } }`, &schema, nil)
 	var names []string
 	for _, f := range schema.Type.InputFields {
 		names = append(names, f.Name)
@@ -495,7 +465,7 @@ func TestCreateManagedTenantAccess(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tenancyWith(tenancyInput(w, "Should Not Exist"), "partnerId", tc.partnerID)
-			res := api.Do(tc.token, tenancyCreateMutation, map[string]any{"input": in})
+			res := api.Do(t, tc.token, tenancyCreateMutation, map[string]any{"input": in})
 			res.RequireCode(t, tc.code)
 			if !res.DataIsNull("createManagedTenant") {
 				t.Errorf("data = %s, want null", res.Data)
@@ -820,7 +790,7 @@ type tenancyFlagPayload struct {
 func tenancyFlag(t testing.TB, api *testkit.API, token, tenantID string, isPartner bool) tenancyFlagPayload {
 	t.Helper()
 	var out struct{ SetTenantPartnerFlag tenancyFlagPayload }
-	api.Do(token, tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": tenantID, "isPartner": isPartner}}).
+	api.Do(t, token, tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": tenantID, "isPartner": isPartner}}).
 		Decode(t, &out)
 	return out.SetTenantPartnerFlag
 }
@@ -857,7 +827,7 @@ func TestSetTenantPartnerFlagIsForStaffOnly(t *testing.T) {
 	for _, u := range []*ent.User{w.PartnerAdmin, w.StandaloneAdmin, w.OtherPartnerAdmin, w.Stranger, w.PartnerEditor} {
 		for what, id := range ids {
 			for _, flag := range []bool{true, false} {
-				res := api.Do(w.Token(u), tenancyFlagMutation,
+				res := api.Do(t, w.Token(u), tenancyFlagMutation,
 					map[string]any{"input": map[string]any{"tenantId": id, "isPartner": flag}})
 				if len(res.Errors) != 1 || res.Errors[0].Code() != "FORBIDDEN" || !res.DataIsNull("setTenantPartnerFlag") {
 					t.Errorf("%s, %s, %v: want FORBIDDEN, got %s", u.Email, what, flag, res.Raw)
@@ -865,7 +835,7 @@ func TestSetTenantPartnerFlagIsForStaffOnly(t *testing.T) {
 			}
 		}
 	}
-	res := api.Do("", tenancyFlagMutation,
+	res := api.Do(t, "", tenancyFlagMutation,
 		map[string]any{"input": map[string]any{"tenantId": testkit.ID(w.Standalone.ID), "isPartner": true}})
 	res.RequireCode(t, "UNAUTHENTICATED")
 	tenancyRequireRows(t, w.Client, before)
@@ -951,7 +921,7 @@ func TestSetTenantPartnerFlagByStaff(t *testing.T) {
 	t.Run("unknown ids", func(t *testing.T) {
 		before := tenancyCount(t, w.Client)
 		for _, id := range []string{testkit.ID(w.Standalone.ID + 100000), "garbage", testkit.ID(w.Catalog.Plans["t-pro"].ID)} {
-			res := api.Do(staff, tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": id, "isPartner": true}})
+			res := api.Do(t, staff, tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": id, "isPartner": true}})
 			res.RequireCode(t, "NOT_FOUND")
 			if !res.DataIsNull("setTenantPartnerFlag") {
 				t.Errorf("%s: data = %s", id, res.Data)
@@ -996,7 +966,7 @@ func TestVisibleSettingsTable(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got struct{ VisibleSettings []string }
-			api.Do(tc.token, tenancySettingsQuery, map[string]any{"id": testkit.ID(tc.tenant.ID)}).Decode(t, &got)
+			api.Query(t, tc.token, tenancySettingsQuery, &got, map[string]any{"id": testkit.ID(tc.tenant.ID)})
 			if !slices.Equal(got.VisibleSettings, tc.want) {
 				t.Errorf("visibleSettings = %v, want %v", got.VisibleSettings, tc.want)
 			}
@@ -1032,7 +1002,7 @@ func TestVisibleSettingsHidden(t *testing.T) {
 	var notFound []byte
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := api.Do(tc.token, tenancySettingsQuery, map[string]any{"id": tc.id})
+			res := api.Do(t, tc.token, tenancySettingsQuery, map[string]any{"id": tc.id})
 			res.RequireCode(t, tc.code)
 			if !res.DataIsNull("visibleSettings") {
 				t.Errorf("data = %s", res.Data)
@@ -1066,7 +1036,7 @@ func tenancyCatalog(t testing.TB, api *testkit.API, token string, partnerID int,
 		vars["o"] = order
 	}
 	var out struct{ PlanCatalog []tenancyPlan }
-	api.Do(token, tenancyCatalogQuery, vars).Decode(t, &out)
+	api.Query(t, token, tenancyCatalogQuery, &out, vars)
 	return out.PlanCatalog
 }
 
@@ -1190,7 +1160,7 @@ func TestPlanCatalogAccess(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := api.Do(tc.token, tenancyCatalogQuery, map[string]any{"p": testkit.ID(tc.partner), "k": "TENANT"})
+			res := api.Do(t, tc.token, tenancyCatalogQuery, map[string]any{"p": testkit.ID(tc.partner), "k": "TENANT"})
 			res.RequireCode(t, tc.code)
 			if !res.DataIsNull("planCatalog") {
 				t.Errorf("data = %s", res.Data)
@@ -1208,7 +1178,7 @@ func TestPlanCatalogWithoutCatalogIsEmpty(t *testing.T) {
 	w.Member(bare, admin, enums.RoleAdmin)
 	for name, tok := range map[string]string{"admin": w.Fixture.Token(admin), "staff": w.Token(w.Staff)} {
 		for _, kind := range []string{"TENANT", "SUPPORT"} {
-			res := api.Do(tok, tenancyCatalogQuery, map[string]any{"p": testkit.ID(bare.ID), "k": kind})
+			res := api.Do(t, tok, tenancyCatalogQuery, map[string]any{"p": testkit.ID(bare.ID), "k": kind})
 			var got struct{ PlanCatalog []tenancyPlan }
 			res.Decode(t, &got)
 			if got.PlanCatalog == nil || len(got.PlanCatalog) != 0 {

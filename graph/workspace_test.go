@@ -82,7 +82,7 @@ type wsPayload struct {
 func wsDo(t *testing.T, api *testkit.API, token, query string, vars map[string]any) wsPayload {
 	t.Helper()
 	var got map[string]wsPayload
-	api.Do(token, query, vars).Decode(t, &got)
+	api.Query(t, token, query, &got, vars)
 	if len(got) != 1 {
 		t.Fatalf("payload = %+v", got)
 	}
@@ -218,7 +218,7 @@ func TestInviteMember(t *testing.T) {
 	t.Run("a new member can read the tenant", func(t *testing.T) {
 		wsDo(t, api, w.Token(w.StandaloneAdmin), wsInvite, map[string]any{"t": testkit.ID(w.Standalone.ID), "email": "sibling-admin@example.com", "role": "VIEWER"})
 		var got struct{ Tenant *struct{ ID string } }
-		api.Do(w.Token(w.SiblingAdmin), `query($id: ID!) { tenant(id: $id) { id } }`, map[string]any{"id": testkit.ID(w.Standalone.ID)}).Decode(t, &got)
+		api.Query(t, w.Token(w.SiblingAdmin), `query($id: ID!) { tenant(id: $id) { id } }`, &got, map[string]any{"id": testkit.ID(w.Standalone.ID)})
 		if got.Tenant == nil || got.Tenant.ID != testkit.ID(w.Standalone.ID) {
 			t.Fatalf("tenant = %+v", got.Tenant)
 		}
@@ -306,7 +306,7 @@ func TestWorkspaceMutationAccess(t *testing.T) {
 	for i, tc := range tests {
 		t.Run(tc.call.field+"/"+tc.name, func(t *testing.T) {
 			before := wsCounts(t, w.Client)
-			res := api.Do(w.Token(tc.user), tc.call.query, tc.call.vars(i))
+			res := api.Do(t, w.Token(tc.user), tc.call.query, tc.call.vars(i))
 			after := wsCounts(t, w.Client)
 			if tc.code == "" {
 				var got map[string]wsPayload
@@ -466,7 +466,7 @@ func TestCreateInstallation(t *testing.T) {
 		if dev != nil {
 			vars["d"] = testkit.ID(*dev)
 		}
-		return api.Do(token, wsInstall, vars)
+		return api.Do(t, token, wsInstall, vars)
 	}
 	payload := func(res *testkit.Response) wsPayload {
 		t.Helper()
@@ -598,12 +598,12 @@ func TestCreatedWorkspaceIsIsolated(t *testing.T) {
 	q := `query($id: ID!) { node(id: $id) { id } }`
 	for _, id := range []string{p.Space.ID, d.Device.ID} {
 		var got struct{ Node *struct{ ID string } }
-		api.Do(w.Token(w.SiblingAdmin), q, map[string]any{"id": id}).Decode(t, &got)
+		api.Query(t, w.Token(w.SiblingAdmin), q, &got, map[string]any{"id": id})
 		if got.Node == nil || got.Node.ID != id {
 			t.Fatalf("member cannot read %s", id)
 		}
 		for _, u := range []*ent.User{w.PartnerAdmin, w.Staff, w.Both} {
-			res := api.Do(w.Token(u), q, map[string]any{"id": id})
+			res := api.Do(t, w.Token(u), q, map[string]any{"id": id})
 			res.RequireCode(t, "NOT_FOUND")
 			if !res.DataIsNull("node") {
 				t.Fatalf("%s read %s: %s", u.Email, id, res.Raw)

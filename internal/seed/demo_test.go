@@ -146,8 +146,8 @@ func demoViewer(t *testing.T, api *testkit.API, token string) (bool, []demoMembe
 			Memberships []demoMembership
 		}
 	}
-	api.Do(token, `{ viewer { isStaff memberships { role tenant { id displayName currency isPartner partner { id }
-		billingEntity { id code country } } } } }`, nil).Decode(t, &got)
+	api.Query(t, token, `{ viewer { isStaff memberships { role tenant { id displayName currency isPartner partner { id }
+		billingEntity { id code country } } } } }`, &got, nil)
 	return got.Viewer.IsStaff, got.Viewer.Memberships
 }
 
@@ -222,7 +222,7 @@ func TestDemoWorldThroughTheAPI(t *testing.T) {
 	q := `query($p: ID!) { partnerInvoice(partnerId: $p, period: "2026-11") { currency
 		lines { tenant { displayName } kind from amount { amount currency } } total { amount } } }`
 	for _, who := range []string{"partnerAdmin", "staff"} {
-		api.Do(d.Tokens[who], q, map[string]any{"p": eur.Tenant.ID}).Decode(t, &got)
+		api.Query(t, d.Tokens[who], q, &got, map[string]any{"p": eur.Tenant.ID})
 		inv := got.PartnerInvoice
 		amounts := map[string]string{}
 		for _, l := range inv.Lines {
@@ -263,9 +263,9 @@ func TestDemoWorldThroughTheAPI(t *testing.T) {
 	if retailID == "" {
 		t.Fatalf("the partnerAdmin is not a member of Demo Retail: %+v", adminMs)
 	}
-	api.Do(d.Tokens["partnerAdmin"], `query($id: ID!) { tenant(id: $id) { displayName createdAt partner { id }
-		tenantPlan { monthlyPrice { amount currency } } supportPlan { monthlyPrice { amount currency } } } }`,
-		map[string]any{"id": retailID}).Decode(t, &tenant)
+	api.Query(t, d.Tokens["partnerAdmin"], `query($id: ID!) { tenant(id: $id) { displayName createdAt partner { id }
+		tenantPlan { monthlyPrice { amount currency } } supportPlan { monthlyPrice { amount currency } } } }`, &tenant,
+		map[string]any{"id": retailID})
 	tn := tenant.Tenant
 	if tn.CreatedAt != "2026-11-16T00:00:00.000Z" || tn.Partner == nil || tn.Partner.ID != eur.Tenant.ID {
 		t.Errorf("Demo Retail = %+v", tn)
@@ -283,8 +283,8 @@ func TestDemoWorldThroughTheAPI(t *testing.T) {
 					MonthlyPrice struct{ Amount, Currency string }
 				}
 			}
-			api.Do(d.Tokens[p.who], `query($p: ID!, $k: PlanKind!) { planCatalog(partnerId: $p, kind: $k) { active monthlyPrice { amount currency } } }`,
-				map[string]any{"p": p.id, "k": kind}).Decode(t, &cat)
+			api.Query(t, d.Tokens[p.who], `query($p: ID!, $k: PlanKind!) { planCatalog(partnerId: $p, kind: $k) { active monthlyPrice { amount currency } } }`, &cat,
+				map[string]any{"p": p.id, "k": kind})
 			if len(cat.PlanCatalog) < 3 {
 				t.Errorf("%s %s catalog has %d plans, want >= 3", p.who, kind, len(cat.PlanCatalog))
 			}

@@ -1,6 +1,6 @@
 // Package testkit gives tests real things: a migrated store of their own
 // (SQLite, or PostgreSQL when TEST_DATABASE_URL is set), fixtures built
-// through ent, and an HTTP client for the real handler.
+// through ent, and the real server with a typed GraphQL test client (API).
 package testkit
 
 import (
