@@ -150,36 +150,9 @@ func tenancyRequireUserErrors(t testing.TB, p tenancyCreatePayload, want ...stri
 	}
 }
 
-// tenancyRows counts the rows a creation writes.
-type tenancyRows struct {
-	Tenants, Memberships, Subscriptions, AuditEvents, IdempotencyKeys int
-}
-
-func tenancyCount(t testing.TB, c *ent.Client) tenancyRows {
-	t.Helper()
-	ctx := rule.SystemContext(context.Background())
-	var r tenancyRows
-	var err error
-	for _, f := range []func() error{
-		func() error { r.Tenants, err = c.Tenant.Query().Count(ctx); return err },
-		func() error { r.Memberships, err = c.Membership.Query().Count(ctx); return err },
-		func() error { r.Subscriptions, err = c.Subscription.Query().Count(ctx); return err },
-		func() error { r.AuditEvents, err = c.AuditEvent.Query().Count(ctx); return err },
-		func() error { r.IdempotencyKeys, err = c.IdempotencyKey.Query().Count(ctx); return err },
-	} {
-		if err := f(); err != nil {
-			t.Fatalf("count rows: %v", err)
-		}
-	}
-	return r
-}
-
-func tenancyRequireRows(t testing.TB, c *ent.Client, want tenancyRows) {
-	t.Helper()
-	if got := tenancyCount(t, c); got != want {
-		t.Errorf("rows = %+v, want %+v", got, want)
-	}
-}
+// oneCreation is what one managed tenant's creation writes: the tenant, its
+// creator's ADMIN membership, two subscriptions and an audit event.
+var oneCreation = testkit.RowCounts{"tenants": 1, "memberships": 1, "subscriptions": 2, "audit_events": 1}
 
 // tenancyConcurrentCreate fires n createManagedTenant requests at once, each
 // its own HTTP request, and returns their payloads.
@@ -240,7 +213,7 @@ func TestCreateManagedTenantHappyPath(t *testing.T) {
 	w.Member(w.Partner, otherAdmin, enums.RoleAdmin)
 	otherAdminToken := w.Fixture.Token(otherAdmin)
 
-	before := tenancyCount(t, w.Client)
+	before := testkit.Rows(t, w.Store)
 	tPro, sPrem := w.Catalog.Plans["t-pro"], w.Catalog.Plans["s-prem"]
 	got := tenancyMustCreate(t, api, w.Token(w.PartnerAdmin),
 		tenancyWith(tenancyInput(w, "  Acme Retail \t"), "country", "de"))
@@ -278,13 +251,9 @@ func TestCreateManagedTenantHappyPath(t *testing.T) {
 	}
 
 	// In the database: one tenant, one ADMIN membership, two subscriptions,
-	// one audit event; nothing else.
+	// one audit event; nothing else, in any table.
 	tenantID := tenancyEntID(t, got.ID)
-	tenancyRequireRows(t, w.Client, tenancyRows{
-		Tenants: before.Tenants + 1, Memberships: before.Memberships + 1,
-		Subscriptions: before.Subscriptions + 2, AuditEvents: before.AuditEvents + 1,
-		IdempotencyKeys: before.IdempotencyKeys,
-	})
+	testkit.RequireRows(t, w.Store, before.Plus(oneCreation))
 	sys := tenancySys()
 	row, err := w.Client.Tenant.Get(sys, tenantID)
 	if err != nil {
@@ -396,7 +365,7 @@ func TestCreateManagedTenantHasNoCurrencyInput(t *testing.T) {
 	t.Parallel()
 	w := tenancyNewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	before := tenancyCount(t, w.Client)
+	before := testkit.Rows(t, w.Store)
 
 	// As a variable: the input type has no such field.
 	res := api.Do(t, w.Token(w.PartnerAdmin), tenancyCreateMutation,
@@ -419,7 +388,7 @@ func TestCreateManagedTenantHasNoCurrencyInput(t *testing.T) {
 	if codes := res.Codes(); !slices.Contains(codes, "GRAPHQL_VALIDATION_FAILED") {
 		t.Errorf("inline currency: codes %v, want GRAPHQL_VALIDATION_FAILED", codes)
 	}
-	tenancyRequireRows(t, w.Client, before)
+	testkit.RequireRows(t, w.Store, before)
 
 	// The introspected input type has no currency or billing entity.
 	var schema struct {
@@ -441,7 +410,7 @@ func TestCreateManagedTenantAccess(t *testing.T) {
 	t.Parallel()
 	w := tenancyNewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	before := tenancyCount(t, w.Client)
+	before := testkit.Rows(t, w.Store)
 
 	tests := []struct {
 		name      string
@@ -473,7 +442,7 @@ func TestCreateManagedTenantAccess(t *testing.T) {
 			if res.Status != http.StatusOK {
 				t.Errorf("HTTP %d, want 200", res.Status)
 			}
-			tenancyRequireRows(t, w.Client, before)
+			testkit.RequireRows(t, w.Store, before)
 		})
 	}
 	n, err := w.Client.Tenant.Query().Where(tenant.DisplayName("Should Not Exist")).Count(tenancySys())
@@ -548,12 +517,12 @@ func TestCreateManagedTenantValidation(t *testing.T) {
 			"tenantPlanId", id(plans["t-free"]), "supportPlanId", "garbage",
 		}, []string{name, country, tplan, splan}},
 	}
-	before := tenancyCount(t, w.Client)
+	before := testkit.Rows(t, w.Store)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tenancyCreate(t, api, w.Token(w.PartnerAdmin), tenancyWith(base, tc.kv...))
 			tenancyRequireUserErrors(t, p, tc.want...)
-			tenancyRequireRows(t, w.Client, before)
+			testkit.RequireRows(t, w.Store, before)
 		})
 	}
 	// The base input itself is valid: the failures above are the field's.
@@ -593,7 +562,7 @@ func TestCreateManagedTenantNameTaken(t *testing.T) {
 	admin := w.Token(w.PartnerAdmin)
 
 	tenancyMustCreate(t, api, admin, tenancyInput(w, "Café")) // NFC é
-	before := tenancyCount(t, w.Client)
+	before := testkit.Rows(t, w.Store)
 	for _, name := range []string{
 		"Café", "CAFE\u0301", "cafe\u0301", "  CAFÉ  ", "cAfÉ",
 		"Managed One", "MANAGED ONE", " managed one ", // the World's managed tenant
@@ -601,7 +570,7 @@ func TestCreateManagedTenantNameTaken(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := tenancyCreate(t, api, admin, tenancyInput(w, name))
 			tenancyRequireUserErrors(t, p, "input.displayName:TAKEN")
-			tenancyRequireRows(t, w.Client, before)
+			testkit.RequireRows(t, w.Store, before)
 		})
 	}
 	// Different names, and the same name elsewhere, are fine.
@@ -625,7 +594,7 @@ func TestCreateManagedTenantRaceOnName(t *testing.T) {
 	t.Parallel()
 	w := tenancyNewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	before := tenancyCount(t, w.Client)
+	before := testkit.Rows(t, w.Store)
 
 	const n = 8
 	payloads := tenancyConcurrentCreate(t, api, w.Token(w.PartnerAdmin), tenancyInput(w, "Race Winner"), n)
@@ -644,11 +613,7 @@ func TestCreateManagedTenantRaceOnName(t *testing.T) {
 	if len(created) != 1 || taken != n-1 {
 		t.Fatalf("created %v, TAKEN %d; want 1 and %d", created, taken, n-1)
 	}
-	tenancyRequireRows(t, w.Client, tenancyRows{
-		Tenants: before.Tenants + 1, Memberships: before.Memberships + 1,
-		Subscriptions: before.Subscriptions + 2, AuditEvents: before.AuditEvents + 1,
-		IdempotencyKeys: before.IdempotencyKeys,
-	})
+	testkit.RequireRows(t, w.Store, before.Plus(oneCreation))
 	// No orphans: every membership and subscription belongs to a tenant
 	// that exists, and the winner has exactly its own.
 	sys := tenancySys()
@@ -672,7 +637,7 @@ func TestCreateManagedTenantIdempotency(t *testing.T) {
 
 	in := tenancyWith(tenancyInput(w, "Keyed Shop"), "country", "DE", "idempotencyKey", "key-0001")
 	first := tenancyMustCreate(t, api, admin, in)
-	after := tenancyCount(t, w.Client)
+	after := testkit.Rows(t, w.Store)
 
 	t.Run("same key, same input", func(t *testing.T) {
 		for i := 0; i < 2; i++ {
@@ -681,7 +646,7 @@ func TestCreateManagedTenantIdempotency(t *testing.T) {
 				t.Errorf("replay %d answered %+v, want tenant %s", i, again, first.ID)
 			}
 		}
-		tenancyRequireRows(t, w.Client, after)
+		testkit.RequireRows(t, w.Store, after)
 	})
 	t.Run("same key, input equal after normalising", func(t *testing.T) {
 		for _, kv := range [][]any{
@@ -694,7 +659,7 @@ func TestCreateManagedTenantIdempotency(t *testing.T) {
 				t.Errorf("%v: answered %s, want %s", kv, again.ID, first.ID)
 			}
 		}
-		tenancyRequireRows(t, w.Client, after)
+		testkit.RequireRows(t, w.Store, after)
 	})
 	t.Run("same key, other input", func(t *testing.T) {
 		for _, kv := range [][]any{
@@ -706,7 +671,7 @@ func TestCreateManagedTenantIdempotency(t *testing.T) {
 			p := tenancyCreate(t, api, admin, tenancyWith(in, kv...))
 			tenancyRequireUserErrors(t, p, "input.idempotencyKey:CONFLICT")
 		}
-		tenancyRequireRows(t, w.Client, after)
+		testkit.RequireRows(t, w.Store, after)
 	})
 	t.Run("keys are scoped to the partner", func(t *testing.T) {
 		otherIn := map[string]any{
@@ -721,9 +686,9 @@ func TestCreateManagedTenantIdempotency(t *testing.T) {
 		if got.ID == first.ID || got.Partner == nil || got.Partner.ID != testkit.ID(w.OtherPartner.ID) {
 			t.Errorf("other partner's creation with the same key = %+v", got)
 		}
-		now := tenancyCount(t, w.Client)
-		if now.Tenants != after.Tenants+1 || now.IdempotencyKeys != after.IdempotencyKeys+1 {
-			t.Errorf("rows = %+v after %+v: want one more tenant and key", now, after)
+		now := testkit.Rows(t, w.Store)
+		if now["tenants"] != after["tenants"]+1 || now["idempotency_keys"] != after["idempotency_keys"]+1 {
+			t.Errorf("rows = %v after %v: want one more tenant and key", now, after)
 		}
 		// And the first partner's key still answers its own tenant.
 		if again := tenancyMustCreate(t, api, admin, in); again.ID != first.ID {
@@ -731,12 +696,12 @@ func TestCreateManagedTenantIdempotency(t *testing.T) {
 		}
 	})
 	t.Run("a failed creation does not record the key", func(t *testing.T) {
-		before := tenancyCount(t, w.Client)
+		before := testkit.Rows(t, w.Store)
 		failed := tenancyWith(tenancyInput(w, "Managed One"), "idempotencyKey", "key-0002")
 		tenancyRequireUserErrors(t, tenancyCreate(t, api, admin, failed), "input.displayName:TAKEN")
 		invalid := tenancyWith(tenancyInput(w, "Fixed Later"), "country", "XX", "idempotencyKey", "key-0002")
 		tenancyRequireUserErrors(t, tenancyCreate(t, api, admin, invalid), "input.country:INVALID")
-		tenancyRequireRows(t, w.Client, before)
+		testkit.RequireRows(t, w.Store, before)
 
 		fixed := tenancyWith(failed, "displayName", "Fixed Later")
 		got := tenancyMustCreate(t, api, admin, fixed)
@@ -753,7 +718,7 @@ func TestCreateManagedTenantIdempotencyRace(t *testing.T) {
 	t.Parallel()
 	w := tenancyNewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	before := tenancyCount(t, w.Client)
+	before := testkit.Rows(t, w.Store)
 
 	const n = 8
 	in := tenancyWith(tenancyInput(w, "Concurrent Shop"), "idempotencyKey", "0b6f1e6e-race")
@@ -769,11 +734,7 @@ func TestCreateManagedTenantIdempotencyRace(t *testing.T) {
 	if len(ids) != 1 {
 		t.Errorf("answered tenants %v, want one id for all %d", ids, n)
 	}
-	tenancyRequireRows(t, w.Client, tenancyRows{
-		Tenants: before.Tenants + 1, Memberships: before.Memberships + 1,
-		Subscriptions: before.Subscriptions + 2, AuditEvents: before.AuditEvents + 1,
-		IdempotencyKeys: before.IdempotencyKeys + 1,
-	})
+	testkit.RequireRows(t, w.Store, before.Plus(oneCreation).Plus(testkit.RowCounts{"idempotency_keys": 1}))
 }
 
 // ---------------------------------------------------------------------------
@@ -817,7 +778,7 @@ func TestSetTenantPartnerFlagIsForStaffOnly(t *testing.T) {
 	t.Parallel()
 	w := tenancyNewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	before := tenancyCount(t, w.Client)
+	before := testkit.Rows(t, w.Store)
 	ids := map[string]string{
 		"existing standalone": testkit.ID(w.Standalone.ID),
 		"own partner":         testkit.ID(w.Partner.ID),
@@ -838,7 +799,7 @@ func TestSetTenantPartnerFlagIsForStaffOnly(t *testing.T) {
 	res := api.Do(t, "", tenancyFlagMutation,
 		map[string]any{"input": map[string]any{"tenantId": testkit.ID(w.Standalone.ID), "isPartner": true}})
 	res.RequireCode(t, "UNAUTHENTICATED")
-	tenancyRequireRows(t, w.Client, before)
+	testkit.RequireRows(t, w.Store, before)
 	if tenancyIsPartner(t, w.Client, w.Standalone.ID) || !tenancyIsPartner(t, w.Client, w.Partner.ID) {
 		t.Error("a refused call changed a partner flag")
 	}
@@ -870,7 +831,7 @@ func TestSetTenantPartnerFlagByStaff(t *testing.T) {
 		}
 	})
 	t.Run("setting the same value writes nothing", func(t *testing.T) {
-		before := tenancyCount(t, w.Client)
+		before := testkit.Rows(t, w.Store)
 		p := tenancyFlag(t, api, staff, testkit.ID(w.Standalone.ID), true)
 		if len(p.UserErrors) != 0 || p.Tenant == nil || !p.Tenant.IsPartner {
 			t.Errorf("payload = %+v", p)
@@ -879,7 +840,7 @@ func TestSetTenantPartnerFlagByStaff(t *testing.T) {
 		if len(p.UserErrors) != 0 || p.Tenant == nil || p.Tenant.IsPartner {
 			t.Errorf("unflag an unflagged managed tenant: payload = %+v", p)
 		}
-		tenancyRequireRows(t, w.Client, before)
+		testkit.RequireRows(t, w.Store, before)
 	})
 	t.Run("unflag a partner without managed tenants", func(t *testing.T) {
 		p := tenancyFlag(t, api, staff, testkit.ID(w.Standalone.ID), false)
@@ -897,7 +858,7 @@ func TestSetTenantPartnerFlagByStaff(t *testing.T) {
 		}
 	})
 	t.Run("refusals change nothing", func(t *testing.T) {
-		before := tenancyCount(t, w.Client)
+		before := testkit.Rows(t, w.Store)
 		for _, c := range []struct {
 			name string
 			id   int
@@ -916,10 +877,10 @@ func TestSetTenantPartnerFlagByStaff(t *testing.T) {
 				t.Errorf("%s: flag changed", c.name)
 			}
 		}
-		tenancyRequireRows(t, w.Client, before)
+		testkit.RequireRows(t, w.Store, before)
 	})
 	t.Run("unknown ids", func(t *testing.T) {
-		before := tenancyCount(t, w.Client)
+		before := testkit.Rows(t, w.Store)
 		for _, id := range []string{testkit.ID(w.Standalone.ID + 100000), "garbage", testkit.ID(w.Catalog.Plans["t-pro"].ID)} {
 			res := api.Do(t, staff, tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": id, "isPartner": true}})
 			res.RequireCode(t, "NOT_FOUND")
@@ -927,7 +888,7 @@ func TestSetTenantPartnerFlagByStaff(t *testing.T) {
 				t.Errorf("%s: data = %s", id, res.Data)
 			}
 		}
-		tenancyRequireRows(t, w.Client, before)
+		testkit.RequireRows(t, w.Store, before)
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phystack/managed-tenants-api/ent/migrate"
 	"github.com/phystack/managed-tenants-api/ent/plan"
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
@@ -21,20 +20,6 @@ import (
 func TestMain(m *testing.M) { testkit.Main(m) }
 
 var personaKeys = []string{"staff", "partnerAdmin", "partnerEditor", "standaloneAdmin", "otherPartnerAdmin"}
-
-// rowCounts counts the rows of every table of the schema.
-func rowCounts(t *testing.T, st *store.Store) map[string]int {
-	t.Helper()
-	out := map[string]int{}
-	for _, tbl := range migrate.Tables {
-		var n int
-		if err := st.DB.QueryRow(fmt.Sprintf(`SELECT COUNT(*) FROM %q`, tbl.Name)).Scan(&n); err != nil {
-			t.Fatalf("count %s: %v", tbl.Name, err)
-		}
-		out[tbl.Name] = n
-	}
-	return out
-}
 
 func loadDemo(t *testing.T, st *store.Store) *seed.Demo {
 	t.Helper()
@@ -60,7 +45,7 @@ func TestLoadDemoIsIdempotentAndRotatesTokens(t *testing.T) {
 	t.Parallel()
 	st := testkit.Store(t)
 	first := loadDemo(t, st)
-	afterFirst := rowCounts(t, st)
+	afterFirst := testkit.Rows(t, st)
 	for _, tbl := range []string{"tenants", "users", "memberships", "plans", "plan_catalogs", "billing_entities",
 		"subscriptions", "spaces", "devices", "installations"} {
 		if afterFirst[tbl] == 0 {
@@ -72,14 +57,14 @@ func TestLoadDemoIsIdempotentAndRotatesTokens(t *testing.T) {
 	}
 
 	second := loadDemo(t, st)
-	afterSecond := rowCounts(t, st)
+	afterSecond := testkit.Rows(t, st)
 	for tbl, n := range afterFirst {
 		if afterSecond[tbl] != n {
 			t.Errorf("table %s: %d rows after the first run, %d after the second", tbl, n, afterSecond[tbl])
 		}
 	}
 	third := loadDemo(t, st)
-	if afterThird := rowCounts(t, st); fmt.Sprint(afterThird) != fmt.Sprint(afterFirst) {
+	if afterThird := testkit.Rows(t, st); fmt.Sprint(afterThird) != fmt.Sprint(afterFirst) {
 		t.Errorf("third run: %v, want %v", afterThird, afterFirst)
 	}
 
