@@ -55,22 +55,6 @@ func (a *accessWorld) membershipOf(t *testing.T, tn *ent.Tenant, u *ent.User) *e
 	return m
 }
 
-// accessNotFound checks that res answers field null with exactly one
-// NOT_FOUND error at path [field], and returns the error's message.
-func accessNotFound(t *testing.T, res *testkit.Response, field string) string {
-	t.Helper()
-	if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" {
-		t.Fatalf("want exactly one NOT_FOUND error, got %s", res.Raw)
-	}
-	if !reflect.DeepEqual(res.Errors[0].Path, []any{field}) {
-		t.Errorf("error path = %v, want [%s]", res.Errors[0].Path, field)
-	}
-	if !res.DataIsNull(field) {
-		t.Errorf("%s is not null: %s", field, res.Raw)
-	}
-	return res.Errors[0].Message
-}
-
 type accessConn struct {
 	TotalCount int
 	Edges      []struct{ Node struct{ ID string } }
@@ -158,7 +142,7 @@ func TestAccessWorkspaceOnlyThroughMembership(t *testing.T) {
 			t.Parallel()
 			res := a.API.Do(t, a.Token(c.user), accessWorkspaceQuery, map[string]any{"id": testkit.ID(c.tenant.ID)})
 			if c.want.hidden {
-				accessNotFound(t, res, "tenant")
+				res.RequireError(t, "NOT_FOUND", "tenant")
 				return
 			}
 			var got struct {
@@ -251,7 +235,7 @@ func TestAccessPartnerAdminSeesManagedAccountData(t *testing.T) {
 	for _, u := range []*ent.User{a.OtherPartnerAdmin, a.ManagedViewer, a.PartnerEditor, a.PartnerViewer, a.Stranger} {
 		t.Run("twin "+u.Email, func(t *testing.T) {
 			res := a.API.Do(t, a.Token(u), accessAccountQuery, map[string]any{"id": testkit.ID(a.Sibling.ID)})
-			accessNotFound(t, res, "tenant")
+			res.RequireError(t, "NOT_FOUND", "tenant")
 		})
 	}
 }
@@ -287,7 +271,7 @@ func TestAccessStaffReadAccountDataOnly(t *testing.T) {
 	}
 	for name, id := range objects {
 		res := a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
-		t.Run("node "+name, func(t *testing.T) { accessNotFound(t, res, "node") })
+		t.Run("node "+name, func(t *testing.T) { res.RequireError(t, "NOT_FOUND", "node") })
 	}
 }
 
@@ -328,27 +312,23 @@ func TestAccessNodeOfWorkspaceObjects(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
 			for _, u := range everyone {
-				res := a.API.Do(t, a.Token(u), q, map[string]any{"id": testkit.ID(p.id)})
-				if !slices.Contains(p.visible, u) {
-					if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || !res.DataIsNull("node") {
-						t.Errorf("%s: want null and NOT_FOUND, got %s", u.Email, res.Raw)
+				t.Run(u.Email, func(t *testing.T) {
+					vars := map[string]any{"id": testkit.ID(p.id)}
+					if !slices.Contains(p.visible, u) {
+						a.API.Do(t, a.Token(u), q, vars).RequireError(t, "NOT_FOUND", "node")
+						return
 					}
-					continue
-				}
-				var got struct {
-					Node *struct {
-						Typename string `json:"__typename"`
-						ID       string
+					var got struct {
+						Node *struct {
+							Typename string `json:"__typename"`
+							ID       string
+						}
 					}
-				}
-				if len(res.Errors) > 0 {
-					t.Errorf("%s: %s", u.Email, res.Raw)
-					continue
-				}
-				res.Decode(t, &got)
-				if got.Node == nil || got.Node.ID != testkit.ID(p.id) {
-					t.Errorf("%s: node = %s", u.Email, res.Raw)
-				}
+					a.API.Query(t, a.Token(u), q, &got, vars)
+					if got.Node == nil || got.Node.ID != testkit.ID(p.id) {
+						t.Errorf("node = %+v", got.Node)
+					}
+				})
 			}
 		})
 	}
@@ -400,7 +380,7 @@ func TestAccessHiddenLooksLikeMissing(t *testing.T) {
 				return a.API.Do(t, a.Token(u), c.query, map[string]any{"id": id})
 			}
 			hidden := ask(c.user, testkit.ID(c.hidden))
-			msg := accessNotFound(t, hidden, c.field)
+			msg := hidden.RequireError(t, "NOT_FOUND", c.field)
 			for what, id := range map[string]string{
 				"deleted":    testkit.ID(c.deleted),
 				"never used": testkit.ID(c.never),
@@ -415,7 +395,7 @@ func TestAccessHiddenLooksLikeMissing(t *testing.T) {
 				"raw integer": strconv.Itoa(c.hidden),
 			} {
 				res := ask(c.user, id)
-				if got := accessNotFound(t, res, c.field); got != msg {
+				if got := res.RequireError(t, "NOT_FOUND", c.field); got != msg {
 					t.Errorf("%s id %q: message %q, hidden object's %q", what, id, got, msg)
 				}
 				if !reflect.DeepEqual(accessShape(res), accessShape(hidden)) {
@@ -474,9 +454,7 @@ func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
 			var got struct {
 				Nodes []*struct{ ID string }
 			}
-			if err := json.Unmarshal(res.Data, &got); err != nil {
-				t.Fatalf("data: %v in %s", err, res.Raw)
-			}
+			res.DecodeData(t, &got)
 			if len(got.Nodes) != 4 || got.Nodes[0] == nil || got.Nodes[0].ID != testkit.ID(c.visible) ||
 				got.Nodes[1] != nil || got.Nodes[2] != nil || got.Nodes[3] != nil {
 				t.Fatalf("nodes = %s, want [visible, null, null, null]", res.Raw)
@@ -508,7 +486,7 @@ func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
 			t.Run("one message for every id that answers NOT_FOUND", func(t *testing.T) {
 				single := a.API.Do(t, a.Token(c.user), `query($id: ID!) { node(id: $id) { id } }`,
 					map[string]any{"id": testkit.ID(c.hidden)})
-				want := accessNotFound(t, single, "node")
+				want := single.RequireError(t, "NOT_FOUND", "node")
 				if hidden.Message != want || garbage.Message != want || missing.Message != want {
 					t.Errorf("nodes() answers a hidden id with %q, a missing one with %q "+
 						"and a garbage one with %q, while node(id) answers %q",
@@ -670,14 +648,12 @@ func TestAccessNodesWithOneHiddenID(t *testing.T) {
 	} {
 		t.Run(what, func(t *testing.T) {
 			res := a.API.Do(t, token, q, map[string]any{"ids": []string{id}})
-			if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" {
-				t.Fatalf("want one NOT_FOUND error, got %s", res.Raw)
-			}
+			res.RequireCode(t, "NOT_FOUND")
 			var got struct {
 				Viewer *struct{ User struct{ Email string } }
 				Nodes  []*struct{ ID string }
 			}
-			_ = json.Unmarshal(res.Data, &got)
+			res.DecodeData(t, &got)
 			if got.Viewer == nil || len(got.Nodes) != 1 || got.Nodes[0] != nil ||
 				!reflect.DeepEqual(res.Errors[0].Path, []any{"nodes", float64(0)}) {
 				t.Errorf("nodes(ids: [one %s id]) must answer [null] with the error at "+
@@ -866,11 +842,11 @@ func TestAccessPartnerTree(t *testing.T) {
 	}
 	t.Run("twin: the other partner's admin", func(t *testing.T) {
 		t.Parallel()
-		accessNotFound(t, a.API.Do(t, a.Token(a.OtherPartnerAdmin), accessTreeQuery, vars), "tenant")
+		a.API.Do(t, a.Token(a.OtherPartnerAdmin), accessTreeQuery, vars).RequireError(t, "NOT_FOUND", "tenant")
 	})
 	t.Run("twin: the sibling's admin", func(t *testing.T) {
 		t.Parallel()
-		accessNotFound(t, a.API.Do(t, a.Token(a.SiblingAdmin), accessTreeQuery, vars), "tenant")
+		a.API.Do(t, a.Token(a.SiblingAdmin), accessTreeQuery, vars).RequireError(t, "NOT_FOUND", "tenant")
 	})
 }
 
@@ -900,11 +876,11 @@ func TestAccessPartnerNonAdminsSeeNoManagedTenant(t *testing.T) {
 			}
 			for _, tn := range []*ent.Tenant{a.Managed, a.Sibling} {
 				vars := map[string]any{"id": testkit.ID(tn.ID)}
-				accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { tenant(id: $id) { id } }`, vars), "tenant")
-				accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, vars), "node")
+				a.API.Do(t, token, `query($id: ID!) { tenant(id: $id) { id } }`, vars).RequireError(t, "NOT_FOUND", "tenant")
+				a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, vars).RequireError(t, "NOT_FOUND", "node")
 			}
-			accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`,
-				map[string]any{"id": testkit.ID(a.ManagedSpace.ID)}), "node")
+			a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`,
+				map[string]any{"id": testkit.ID(a.ManagedSpace.ID)}).RequireError(t, "NOT_FOUND", "node")
 		})
 	}
 	// The twin: the partner's admin sees both.
@@ -936,19 +912,19 @@ func TestAccessOtherPartnerSeesNothingOfPartnersTree(t *testing.T) {
 	}
 	for name, id := range ids {
 		res := a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
-		t.Run("node "+name, func(t *testing.T) { accessNotFound(t, res, "node") })
+		t.Run("node "+name, func(t *testing.T) { res.RequireError(t, "NOT_FOUND", "node") })
 	}
 	for _, tn := range []*ent.Tenant{a.Partner, a.Managed, a.Sibling} {
 		vars := map[string]any{"id": testkit.ID(tn.ID)}
 		t.Run(tn.DisplayName, func(t *testing.T) {
-			accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { tenant(id: $id) { id } }`, vars), "tenant")
-			accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { visibleSettings(tenantId: $id) }`, vars), "visibleSettings")
+			a.API.Do(t, token, `query($id: ID!) { tenant(id: $id) { id } }`, vars).RequireError(t, "NOT_FOUND", "tenant")
+			a.API.Do(t, token, `query($id: ID!) { visibleSettings(tenantId: $id) }`, vars).RequireError(t, "NOT_FOUND", "visibleSettings")
 		})
 	}
 	t.Run("partner's catalog and invoice", func(t *testing.T) {
 		vars := map[string]any{"id": testkit.ID(a.Partner.ID)}
-		accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { planCatalog(partnerId: $id, kind: TENANT) { id } }`, vars), "planCatalog")
-		accessNotFound(t, a.API.Do(t, token, `query($id: ID!) { partnerInvoice(partnerId: $id, period: "2026-11") { total { amount } } }`, vars), "partnerInvoice")
+		a.API.Do(t, token, `query($id: ID!) { planCatalog(partnerId: $id, kind: TENANT) { id } }`, vars).RequireError(t, "NOT_FOUND", "planCatalog")
+		a.API.Do(t, token, `query($id: ID!) { partnerInvoice(partnerId: $id, period: "2026-11") { total { amount } } }`, vars).RequireError(t, "NOT_FOUND", "partnerInvoice")
 	})
 	t.Run("twin: its own tree", func(t *testing.T) {
 		own := map[string]int{"OtherPartner": a.OtherPartner.ID, "own plan": a.OtherCatalog.Plans["t-pro"].ID,
@@ -988,10 +964,10 @@ func TestAccessSiblingsSeeNothingOfEachOther(t *testing.T) {
 			t.Parallel()
 			token := a.Token(p.user)
 			for _, id := range p.objs {
-				res := a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
-				if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || !res.DataIsNull("node") {
-					t.Errorf("sibling's object %s: %s", testkit.ID(id), res.Raw)
-				}
+				t.Run("sibling's "+testkit.ID(id), func(t *testing.T) {
+					a.API.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)}).
+						RequireError(t, "NOT_FOUND", "node")
+				})
 			}
 			for _, id := range p.own {
 				var got struct{ Node *struct{ ID string } }

@@ -334,10 +334,7 @@ func TestPartnerInvoiceBadPeriod(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%q", period), func(t *testing.T) {
 			res := api.Do(t, w.Token(w.PartnerAdmin), invoiceQuery, map[string]any{"p": testkit.ID(w.Partner.ID), "period": period})
-			res.RequireCode(t, "BAD_USER_INPUT")
-			if !res.DataIsNull("partnerInvoice") {
-				t.Errorf("data = %s, want null", res.Data)
-			}
+			res.RequireError(t, "BAD_USER_INPUT", "partnerInvoice")
 		})
 	}
 }
@@ -383,33 +380,26 @@ func TestPartnerInvoiceAccess(t *testing.T) {
 	}
 	var notFoundMessage string
 	for _, tc := range tests {
-		res := api.Do(t, w.Token(tc.user), invoiceQuery, map[string]any{"p": testkit.ID(tc.partner), "period": "2026-11"})
-		if tc.code == "" {
-			var got struct{ PartnerInvoice invoice }
-			res.Decode(t, &got)
-			if got.PartnerInvoice.Partner.ID != testkit.ID(tc.partner) {
-				t.Errorf("%s: invoice of %+v", tc.name, got.PartnerInvoice.Partner)
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]any{"p": testkit.ID(tc.partner), "period": "2026-11"}
+			if tc.code == "" {
+				var got struct{ PartnerInvoice invoice }
+				api.Query(t, w.Token(tc.user), invoiceQuery, &got, vars)
+				if got.PartnerInvoice.Partner.ID != testkit.ID(tc.partner) {
+					t.Errorf("invoice of %+v", got.PartnerInvoice.Partner)
+				}
+				return
 			}
-			continue
-		}
-		if len(res.Errors) != 1 || res.Errors[0].Code() != tc.code {
-			t.Errorf("%s: want one %s error, got %s", tc.name, tc.code, res.Raw)
-			continue
-		}
-		if !res.DataIsNull("partnerInvoice") {
-			t.Errorf("%s: data = %s, want null", tc.name, res.Data)
-		}
-		if p := fmt.Sprint(res.Errors[0].Path); p != "[partnerInvoice]" {
-			t.Errorf("%s: error path = %s", tc.name, p)
-		}
-		// A hidden partner and a missing one are indistinguishable.
-		if tc.code == "NOT_FOUND" {
-			if notFoundMessage == "" {
-				notFoundMessage = res.Errors[0].Message
-			} else if res.Errors[0].Message != notFoundMessage {
-				t.Errorf("%s: NOT_FOUND message %q differs from %q", tc.name, res.Errors[0].Message, notFoundMessage)
+			msg := api.Do(t, w.Token(tc.user), invoiceQuery, vars).RequireError(t, tc.code, "partnerInvoice")
+			// A hidden partner and a missing one are indistinguishable.
+			if tc.code == "NOT_FOUND" {
+				if notFoundMessage == "" {
+					notFoundMessage = msg
+				} else if msg != notFoundMessage {
+					t.Errorf("NOT_FOUND message %q differs from %q", msg, notFoundMessage)
+				}
 			}
-		}
+		})
 	}
 }
 

@@ -58,14 +58,6 @@ const tenancyCatalogQuery = `query($p: ID!, $k: PlanKind!, $o: PlanOrder) {
   }
 }`
 
-type tenancyUserError struct {
-	Field   []string
-	Message string
-	Code    string
-}
-
-func (e tenancyUserError) String() string { return strings.Join(e.Field, ".") + ":" + e.Code }
-
 type tenancyRef struct{ ID, Code string }
 
 type tenancyTenant struct {
@@ -85,7 +77,7 @@ type tenancyTenant struct {
 
 type tenancyCreatePayload struct {
 	ManagedTenant *tenancyTenant
-	UserErrors    []tenancyUserError
+	UserErrors    []testkit.UserError
 }
 
 // tenancyInput is a valid createManagedTenant input under w.Partner.
@@ -126,28 +118,6 @@ func tenancyMustCreate(t testing.TB, api *testkit.API, token string, input map[s
 		t.Fatalf("createManagedTenant(%v): userErrors %v, tenant %v", input, p.UserErrors, p.ManagedTenant)
 	}
 	return p.ManagedTenant
-}
-
-// tenancyRequireUserErrors checks the payload has no tenant and exactly the
-// given user errors ("input.field:CODE"), in any order.
-func tenancyRequireUserErrors(t testing.TB, p tenancyCreatePayload, want ...string) {
-	t.Helper()
-	if p.ManagedTenant != nil {
-		t.Errorf("managedTenant = %+v, want null", p.ManagedTenant)
-	}
-	got := make([]string, len(p.UserErrors))
-	for i, e := range p.UserErrors {
-		got[i] = e.String()
-		if e.Message == "" {
-			t.Errorf("user error %v has no message", e)
-		}
-	}
-	sort.Strings(got)
-	want = slices.Clone(want)
-	sort.Strings(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("userErrors = %v, want %v", got, want)
-	}
 }
 
 // oneCreation is what one managed tenant's creation writes: the tenant, its
@@ -336,11 +306,9 @@ func TestCreateManagedTenantHappyPath(t *testing.T) {
 	for name, tok := range map[string]string{
 		"partner editor": w.Token(w.PartnerEditor), "partner viewer": w.Token(w.PartnerViewer),
 	} {
-		res := api.Do(t, tok, tenantQuery, map[string]any{"id": got.ID})
-		res.RequireCode(t, "NOT_FOUND")
-		if !res.DataIsNull("tenant") {
-			t.Errorf("%s: tenant = %s, want null", name, res.Data)
-		}
+		t.Run(name, func(t *testing.T) {
+			api.Do(t, tok, tenantQuery, map[string]any{"id": got.ID}).RequireError(t, "NOT_FOUND", "tenant")
+		})
 	}
 	type tenantView struct {
 		Tenant struct {
@@ -435,10 +403,7 @@ func TestCreateManagedTenantAccess(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tenancyWith(tenancyInput(w, "Should Not Exist"), "partnerId", tc.partnerID)
 			res := api.Do(t, tc.token, tenancyCreateMutation, map[string]any{"input": in})
-			res.RequireCode(t, tc.code)
-			if !res.DataIsNull("createManagedTenant") {
-				t.Errorf("data = %s, want null", res.Data)
-			}
+			res.RequireError(t, tc.code, "createManagedTenant")
 			if res.Status != http.StatusOK {
 				t.Errorf("HTTP %d, want 200", res.Status)
 			}
@@ -521,7 +486,7 @@ func TestCreateManagedTenantValidation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tenancyCreate(t, api, w.Token(w.PartnerAdmin), tenancyWith(base, tc.kv...))
-			tenancyRequireUserErrors(t, p, tc.want...)
+			testkit.RequireUserErrors(t, p, tc.want...)
 			testkit.RequireRows(t, w.Store, before)
 		})
 	}
@@ -569,7 +534,7 @@ func TestCreateManagedTenantNameTaken(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := tenancyCreate(t, api, admin, tenancyInput(w, name))
-			tenancyRequireUserErrors(t, p, "input.displayName:TAKEN")
+			testkit.RequireUserErrors(t, p, "input.displayName:TAKEN")
 			testkit.RequireRows(t, w.Store, before)
 		})
 	}
@@ -669,7 +634,7 @@ func TestCreateManagedTenantIdempotency(t *testing.T) {
 			{"supportPlanId", testkit.ID(w.Catalog.Plans["s-std"].ID)},
 		} {
 			p := tenancyCreate(t, api, admin, tenancyWith(in, kv...))
-			tenancyRequireUserErrors(t, p, "input.idempotencyKey:CONFLICT")
+			testkit.RequireUserErrors(t, p, "input.idempotencyKey:CONFLICT")
 		}
 		testkit.RequireRows(t, w.Store, after)
 	})
@@ -698,9 +663,9 @@ func TestCreateManagedTenantIdempotency(t *testing.T) {
 	t.Run("a failed creation does not record the key", func(t *testing.T) {
 		before := testkit.Rows(t, w.Store)
 		failed := tenancyWith(tenancyInput(w, "Managed One"), "idempotencyKey", "key-0002")
-		tenancyRequireUserErrors(t, tenancyCreate(t, api, admin, failed), "input.displayName:TAKEN")
+		testkit.RequireUserErrors(t, tenancyCreate(t, api, admin, failed), "input.displayName:TAKEN")
 		invalid := tenancyWith(tenancyInput(w, "Fixed Later"), "country", "XX", "idempotencyKey", "key-0002")
-		tenancyRequireUserErrors(t, tenancyCreate(t, api, admin, invalid), "input.country:INVALID")
+		testkit.RequireUserErrors(t, tenancyCreate(t, api, admin, invalid), "input.country:INVALID")
 		testkit.RequireRows(t, w.Store, before)
 
 		fixed := tenancyWith(failed, "displayName", "Fixed Later")
@@ -745,7 +710,7 @@ type tenancyFlagPayload struct {
 		ID        string
 		IsPartner bool
 	}
-	UserErrors []tenancyUserError
+	UserErrors []testkit.UserError
 }
 
 func tenancyFlag(t testing.TB, api *testkit.API, token, tenantID string, isPartner bool) tenancyFlagPayload {
@@ -788,17 +753,15 @@ func TestSetTenantPartnerFlagIsForStaffOnly(t *testing.T) {
 	for _, u := range []*ent.User{w.PartnerAdmin, w.StandaloneAdmin, w.OtherPartnerAdmin, w.Stranger, w.PartnerEditor} {
 		for what, id := range ids {
 			for _, flag := range []bool{true, false} {
-				res := api.Do(t, w.Token(u), tenancyFlagMutation,
-					map[string]any{"input": map[string]any{"tenantId": id, "isPartner": flag}})
-				if len(res.Errors) != 1 || res.Errors[0].Code() != "FORBIDDEN" || !res.DataIsNull("setTenantPartnerFlag") {
-					t.Errorf("%s, %s, %v: want FORBIDDEN, got %s", u.Email, what, flag, res.Raw)
-				}
+				t.Run(fmt.Sprintf("%s, %s, %v", u.Email, what, flag), func(t *testing.T) {
+					api.Do(t, w.Token(u), tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": id, "isPartner": flag}}).
+						RequireError(t, "FORBIDDEN", "setTenantPartnerFlag")
+				})
 			}
 		}
 	}
-	res := api.Do(t, "", tenancyFlagMutation,
-		map[string]any{"input": map[string]any{"tenantId": testkit.ID(w.Standalone.ID), "isPartner": true}})
-	res.RequireCode(t, "UNAUTHENTICATED")
+	api.Do(t, "", tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": testkit.ID(w.Standalone.ID), "isPartner": true}}).
+		RequireError(t, "UNAUTHENTICATED", "setTenantPartnerFlag")
 	testkit.RequireRows(t, w.Store, before)
 	if tenancyIsPartner(t, w.Client, w.Standalone.ID) || !tenancyIsPartner(t, w.Client, w.Partner.ID) {
 		t.Error("a refused call changed a partner flag")
@@ -868,25 +831,24 @@ func TestSetTenantPartnerFlagByStaff(t *testing.T) {
 			{"flag a sibling managed tenant", w.Sibling.ID, true},
 			{"unflag a partner with managed tenants", w.Partner.ID, false},
 		} {
-			was := tenancyIsPartner(t, w.Client, c.id)
-			p := tenancyFlag(t, api, staff, testkit.ID(c.id), c.flag)
-			if p.Tenant != nil || len(p.UserErrors) != 1 || p.UserErrors[0].String() != "input.isPartner:NOT_ALLOWED" {
-				t.Errorf("%s: payload = %+v, want NOT_ALLOWED on input.isPartner", c.name, p)
-			}
-			if tenancyIsPartner(t, w.Client, c.id) != was {
-				t.Errorf("%s: flag changed", c.name)
-			}
+			t.Run(c.name, func(t *testing.T) {
+				was := tenancyIsPartner(t, w.Client, c.id)
+				p := tenancyFlag(t, api, staff, testkit.ID(c.id), c.flag)
+				testkit.RequireUserErrors(t, p, "input.isPartner:NOT_ALLOWED")
+				if tenancyIsPartner(t, w.Client, c.id) != was {
+					t.Errorf("flag changed")
+				}
+			})
 		}
 		testkit.RequireRows(t, w.Store, before)
 	})
 	t.Run("unknown ids", func(t *testing.T) {
 		before := testkit.Rows(t, w.Store)
 		for _, id := range []string{testkit.ID(w.Standalone.ID + 100000), "garbage", testkit.ID(w.Catalog.Plans["t-pro"].ID)} {
-			res := api.Do(t, staff, tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": id, "isPartner": true}})
-			res.RequireCode(t, "NOT_FOUND")
-			if !res.DataIsNull("setTenantPartnerFlag") {
-				t.Errorf("%s: data = %s", id, res.Data)
-			}
+			t.Run(id, func(t *testing.T) {
+				api.Do(t, staff, tenancyFlagMutation, map[string]any{"input": map[string]any{"tenantId": id, "isPartner": true}}).
+					RequireError(t, "NOT_FOUND", "setTenantPartnerFlag")
+			})
 		}
 		testkit.RequireRows(t, w.Store, before)
 	})
@@ -964,10 +926,7 @@ func TestVisibleSettingsHidden(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := api.Do(t, tc.token, tenancySettingsQuery, map[string]any{"id": tc.id})
-			res.RequireCode(t, tc.code)
-			if !res.DataIsNull("visibleSettings") {
-				t.Errorf("data = %s", res.Data)
-			}
+			res.RequireError(t, tc.code, "visibleSettings")
 			if tc.code == "NOT_FOUND" {
 				// A hidden tenant reads exactly like a missing one.
 				msg, _ := json.Marshal(res.Errors[0].Message)
@@ -1122,10 +1081,7 @@ func TestPlanCatalogAccess(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := api.Do(t, tc.token, tenancyCatalogQuery, map[string]any{"p": testkit.ID(tc.partner), "k": "TENANT"})
-			res.RequireCode(t, tc.code)
-			if !res.DataIsNull("planCatalog") {
-				t.Errorf("data = %s", res.Data)
-			}
+			res.RequireError(t, tc.code, "planCatalog")
 		})
 	}
 }
