@@ -25,22 +25,22 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/testkit"
 )
 
-// errLeaks are texts that must never reach a caller: SQL, driver and
+// leaks are texts that must never reach a caller: SQL, driver and
 // database names, stack traces.
-var errLeaks = []string{"sql", "SQL", "database", "driver", "sqlite", "pq:", "goroutine", ".go:"}
+var leaks = []string{"sql", "SQL", "database", "driver", "sqlite", "pq:", "goroutine", ".go:"}
 
-// errRequireNoLeak fails if body holds any of errLeaks or of extra.
-func errRequireNoLeak(t *testing.T, body []byte, extra ...string) {
+// requireNoLeak fails if body holds any of leaks or of extra.
+func requireNoLeak(t *testing.T, body []byte, extra ...string) {
 	t.Helper()
-	for _, s := range append(errLeaks, extra...) {
+	for _, s := range append(leaks, extra...) {
 		if bytes.Contains(body, []byte(s)) {
 			t.Fatalf("response leaks %q: %s", s, body)
 		}
 	}
 }
 
-// errRequireRequestIDs checks every error carries the response's request id.
-func errRequireRequestIDs(t *testing.T, res *testkit.Response) string {
+// requireRequestIDs checks every error carries the response's request id.
+func requireRequestIDs(t *testing.T, res *testkit.Response) string {
 	t.Helper()
 	id := res.Header.Get("X-Request-Id")
 	if id == "" {
@@ -57,9 +57,9 @@ func errRequireRequestIDs(t *testing.T, res *testkit.Response) string {
 	return id
 }
 
-// errFindErrorLog is the server's ERROR log record of a request. The
+// errorLogOf is the server's ERROR log record of a request. The
 // request's errors are logged while it is served, before Do returns.
-func errFindErrorLog(t *testing.T, api *testkit.API, id string) map[string]any {
+func errorLogOf(t *testing.T, api *testkit.API, id string) map[string]any {
 	t.Helper()
 	for _, rec := range api.Log.Records() {
 		if rec["level"] == "ERROR" && rec["request_id"] == id {
@@ -96,9 +96,9 @@ func TestInternalErrorWhenTheDatabaseIsGone(t *testing.T) {
 		if len(res.Data) != 0 && string(res.Data) != "null" {
 			t.Fatalf("data = %s", res.Data)
 		}
-		errRequireNoLeak(t, res.Raw, "closed", "auth:", "look up")
-		id := errRequireRequestIDs(t, res)
-		rec := errFindErrorLog(t, api, id)
+		requireNoLeak(t, res.Raw, "closed", "auth:", "look up")
+		id := requireRequestIDs(t, res)
+		rec := errorLogOf(t, api, id)
 		if msg := fmt.Sprint(rec["error"]); !strings.Contains(msg, "closed") {
 			t.Errorf("the log should keep the cause for operators, got %v", rec)
 		}
@@ -173,14 +173,14 @@ func TestInternalErrorInAResolver(t *testing.T) {
 			if msg := res.RequireError(t, "INTERNAL", tc.field); msg != "internal error" {
 				t.Fatalf("message %q, want \"internal error\"", msg)
 			}
-			errRequireNoLeak(t, res.Raw, tc.drop, "no such table", "does not exist", "relation", "Broken Co")
+			requireNoLeak(t, res.Raw, tc.drop, "no such table", "does not exist", "relation", "Broken Co")
 			for k := range res.Errors[0].Extensions {
 				if k != "code" && k != "requestId" {
 					t.Errorf("extra extension %q: %s", k, res.Raw)
 				}
 			}
-			id := errRequireRequestIDs(t, res)
-			rec := errFindErrorLog(t, api, id)
+			id := requireRequestIDs(t, res)
+			rec := errorLogOf(t, api, id)
 			if msg := fmt.Sprint(rec["error"]); !strings.Contains(msg, tc.drop) {
 				t.Errorf("the log should name the failure for operators, got %v", rec)
 			}
@@ -223,8 +223,8 @@ func TestEveryErrorCarriesTheRequestID(t *testing.T) {
 					t.Errorf("error %d has code %q, want %q", i, got, want)
 				}
 			}
-			errRequireRequestIDs(t, res)
-			errRequireNoLeak(t, res.Raw)
+			requireRequestIDs(t, res)
+			requireNoLeak(t, res.Raw)
 		})
 	}
 }
@@ -237,7 +237,7 @@ func TestRequestIDsDiffer(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 10; i++ {
 		res := api.Do(t, "", `{ viewer { isStaff } }`, nil)
-		id := errRequireRequestIDs(t, res)
+		id := requireRequestIDs(t, res)
 		if seen[id] {
 			t.Fatalf("request id %s reused", id)
 		}
@@ -245,8 +245,8 @@ func TestRequestIDsDiffer(t *testing.T) {
 	}
 }
 
-// errJSONText is s as it appears inside a JSON string.
-func errJSONText(s string) string {
+// jsonText is s as it appears inside a JSON string.
+func jsonText(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b[1 : len(b)-1])
 }
@@ -309,13 +309,13 @@ func TestErrorPresenter(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.code == "INTERNAL" {
-				errRequireNoLeak(t, wire, "relation", "does not exist")
+				requireNoLeak(t, wire, "relation", "does not exist")
 				if bytes.Contains(wire, []byte("canceled")) || bytes.Contains(wire, []byte("billing")) || bytes.Contains(wire, []byte("load")) {
 					t.Fatalf("wire form leaks: %s", wire)
 				}
 			}
 			if tc.logged {
-				if !strings.Contains(logs.String(), requestid.FromContext(ctx)) || !strings.Contains(logs.String(), errJSONText(tc.err.Error())) {
+				if !strings.Contains(logs.String(), requestid.FromContext(ctx)) || !strings.Contains(logs.String(), jsonText(tc.err.Error())) {
 					t.Fatalf("internal error not logged with its cause and request id: %s", logs.String())
 				}
 			} else if logs.Len() != 0 {
@@ -361,7 +361,7 @@ func TestRecover(t *testing.T) {
 				t.Fatalf("message %q repeats the panic", s)
 			}
 			text := logs.String()
-			for _, want := range []string{"req-panic", errJSONText(fmt.Sprint(p)), "goroutine", "errors_test.go"} {
+			for _, want := range []string{"req-panic", jsonText(fmt.Sprint(p)), "goroutine", "errors_test.go"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("log lacks %q: %s", want, text)
 				}
@@ -373,7 +373,7 @@ func TestRecover(t *testing.T) {
 			if got.Extensions["code"] != "INTERNAL" || got.Message != "internal error" {
 				t.Fatalf("presented %s", wire)
 			}
-			errRequireNoLeak(t, wire)
+			requireNoLeak(t, wire)
 			if bytes.Contains(wire, []byte("boom")) || bytes.Contains(wire, []byte("secret")) {
 				t.Fatalf("presented %s", wire)
 			}

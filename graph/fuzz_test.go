@@ -30,7 +30,7 @@ func FuzzCreateManagedTenantInput(f *testing.F) {
 		if !utf8.ValidString(name + country + key + planID) {
 			// JSON carries only valid UTF-8: the client's encoder replaces
 			// invalid bytes, so send what a client would.
-			name, country, key, planID = fix(name), fix(country), fix(key), fix(planID)
+			name, country, key, planID = validUTF8(name), validUTF8(country), validUTF8(key), validUTF8(planID)
 		}
 		res := api.Do(t, token, `mutation($in: CreateManagedTenantInput!) {
 			createManagedTenant(input: $in) { managedTenant { id } userErrors { field code } } }`,
@@ -48,4 +48,4 @@ func FuzzCreateManagedTenantInput(f *testing.F) {
 	})
 }
 
-func fix(s string) string { return string([]rune(s)) }
+func validUTF8(s string) string { return string([]rune(s)) }

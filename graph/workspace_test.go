@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"strings"
@@ -11,32 +10,31 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/device"
 	"github.com/phystack/managed-tenants-api/ent/installation"
 	"github.com/phystack/managed-tenants-api/ent/membership"
-	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/space"
 	"github.com/phystack/managed-tenants-api/ent/user"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
 )
 
 const (
-	wsInvite = `mutation($t: ID!, $email: String!, $role: Role!) {
+	inviteMemberMutation = `mutation($t: ID!, $email: String!, $role: Role!) {
   inviteMember(input: {tenantId: $t, email: $email, role: $role}) {
     membership { id role tenant { id } user { id email invited } }
     userErrors { field message code }
   }
 }`
-	wsSpace = `mutation($t: ID!, $name: String!) {
+	createSpaceMutation = `mutation($t: ID!, $name: String!) {
   createSpace(input: {tenantId: $t, name: $name}) {
     space { id name tenant { id } }
     userErrors { field message code }
   }
 }`
-	wsDevice = `mutation($s: ID!, $name: String!, $serial: String!) {
+	createDeviceMutation = `mutation($s: ID!, $name: String!, $serial: String!) {
   createDevice(input: {spaceId: $s, name: $name, serialNumber: $serial}) {
     device { id name serialNumber space { id } tenant { id } }
     userErrors { field message code }
   }
 }`
-	wsInstall = `mutation($s: ID!, $name: String!, $app: String!, $d: ID) {
+	createInstallationMutation = `mutation($s: ID!, $name: String!, $app: String!, $d: ID) {
   createInstallation(input: {spaceId: $s, name: $name, app: $app, deviceId: $d}) {
     installation { id name app space { id } tenant { id } device { id } }
     userErrors { field message code }
@@ -44,13 +42,11 @@ const (
 }`
 )
 
-type wsRef struct{ ID string }
-
-type wsPayload struct {
+type workspacePayload struct {
 	Membership *struct {
 		ID     string
 		Role   string
-		Tenant wsRef
+		Tenant node
 		User   struct {
 			ID, Email string
 			Invited   bool
@@ -58,25 +54,25 @@ type wsPayload struct {
 	}
 	Space *struct {
 		ID, Name string
-		Tenant   wsRef
+		Tenant   node
 	}
 	Device *struct {
 		ID, Name, SerialNumber string
-		Space, Tenant          wsRef
+		Space, Tenant          node
 	}
 	Installation *struct {
 		ID, Name, App string
-		Space, Tenant wsRef
-		Device        *wsRef
+		Space, Tenant node
+		Device        *node
 	}
 	UserErrors []testkit.UserError
 }
 
-// wsDo runs a workspace mutation and returns its payload (failing on
+// mutateWorkspace runs a workspace mutation and returns its payload (failing on
 // top-level errors).
-func wsDo(t *testing.T, api *testkit.API, token, query string, vars map[string]any) wsPayload {
+func mutateWorkspace(t *testing.T, api *testkit.API, token, query string, vars map[string]any) workspacePayload {
 	t.Helper()
-	var got map[string]wsPayload
+	var got map[string]workspacePayload
 	api.Query(t, token, query, &got, vars)
 	if len(got) != 1 {
 		t.Fatalf("payload = %+v", got)
@@ -87,18 +83,17 @@ func wsDo(t *testing.T, api *testkit.API, token, query string, vars map[string]a
 		}
 		return p
 	}
-	return wsPayload{} // not reached: got holds one payload
+	return workspacePayload{} // not reached: got holds one payload
 }
 
 func TestInviteMember(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	sys := rule.SystemContext(context.Background())
 	admin := w.Token(w.PartnerAdmin) // ADMIN of Managed
 
 	t.Run("new email creates an invited user", func(t *testing.T) {
-		p := wsDo(t, api, admin, wsInvite, map[string]any{"t": testkit.ID(w.Managed.ID), "email": "  New.Person@Example.COM ", "role": "EDITOR"})
+		p := mutateWorkspace(t, api, admin, inviteMemberMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "email": "  New.Person@Example.COM ", "role": "EDITOR"})
 		if len(p.UserErrors) != 0 || p.Membership == nil {
 			t.Fatalf("payload = %+v", p)
 		}
@@ -121,7 +116,7 @@ func TestInviteMember(t *testing.T) {
 
 	t.Run("existing user keeps its row and is not marked invited", func(t *testing.T) {
 		before := testkit.Rows(t, w.Store)
-		p := wsDo(t, api, admin, wsInvite, map[string]any{"t": testkit.ID(w.Managed.ID), "email": "Stranger@example.com", "role": "VIEWER"})
+		p := mutateWorkspace(t, api, admin, inviteMemberMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "email": "Stranger@example.com", "role": "VIEWER"})
 		if len(p.UserErrors) != 0 || p.Membership == nil || p.Membership.User.ID != testkit.ID(w.Stranger.ID) || p.Membership.Role != "VIEWER" {
 			t.Fatalf("payload = %+v", p)
 		}
@@ -140,7 +135,7 @@ func TestInviteMember(t *testing.T) {
 		for _, email := range []string{"managed-viewer@example.com", "Managed-Viewer@EXAMPLE.com", "partner-admin@example.com"} {
 			t.Run(email, func(t *testing.T) {
 				before := testkit.Rows(t, w.Store)
-				p := wsDo(t, api, admin, wsInvite, map[string]any{"t": testkit.ID(w.Managed.ID), "email": email, "role": "ADMIN"})
+				p := mutateWorkspace(t, api, admin, inviteMemberMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "email": email, "role": "ADMIN"})
 				testkit.RequireUserErrors(t, p, "input.email:TAKEN")
 				testkit.RequireRows(t, w.Store, before)
 			})
@@ -156,7 +151,7 @@ func TestInviteMember(t *testing.T) {
 		for _, email := range []string{"", "   ", "not-an-email", "a@", "@example.com", "Ada <ada@example.com>", "a@b@c", "a b@example.com"} {
 			t.Run(fmt.Sprintf("%q", email), func(t *testing.T) {
 				before := testkit.Rows(t, w.Store)
-				p := wsDo(t, api, admin, wsInvite, map[string]any{"t": testkit.ID(w.Managed.ID), "email": email, "role": "VIEWER"})
+				p := mutateWorkspace(t, api, admin, inviteMemberMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "email": email, "role": "VIEWER"})
 				testkit.RequireUserErrors(t, p, "input.email:INVALID")
 				testkit.RequireRows(t, w.Store, before)
 			})
@@ -164,7 +159,7 @@ func TestInviteMember(t *testing.T) {
 	})
 
 	t.Run("a new member can read the tenant", func(t *testing.T) {
-		wsDo(t, api, w.Token(w.StandaloneAdmin), wsInvite, map[string]any{"t": testkit.ID(w.Standalone.ID), "email": "sibling-admin@example.com", "role": "VIEWER"})
+		mutateWorkspace(t, api, w.Token(w.StandaloneAdmin), inviteMemberMutation, map[string]any{"t": testkit.ID(w.Standalone.ID), "email": "sibling-admin@example.com", "role": "VIEWER"})
 		var got struct{ Tenant *struct{ ID string } }
 		api.Query(t, w.Token(w.SiblingAdmin), `query($id: ID!) { tenant(id: $id) { id } }`, &got, map[string]any{"id": testkit.ID(w.Standalone.ID)})
 		if got.Tenant == nil || got.Tenant.ID != testkit.ID(w.Standalone.ID) {
@@ -188,22 +183,22 @@ func TestWorkspaceMutationAccess(t *testing.T) {
 		vars         func(n int) map[string]any
 	}
 	invite := func(tenant int) call {
-		return call{"inviteMember", wsInvite, func(n int) map[string]any {
+		return call{"inviteMember", inviteMemberMutation, func(n int) map[string]any {
 			return map[string]any{"t": testkit.ID(tenant), "email": fmt.Sprintf("invitee-%d@example.com", n), "role": "VIEWER"}
 		}}
 	}
 	createSpace := func(tenant int) call {
-		return call{"createSpace", wsSpace, func(n int) map[string]any {
+		return call{"createSpace", createSpaceMutation, func(n int) map[string]any {
 			return map[string]any{"t": testkit.ID(tenant), "name": fmt.Sprintf("Space %d", n)}
 		}}
 	}
 	createDevice := func(sp int) call {
-		return call{"createDevice", wsDevice, func(n int) map[string]any {
+		return call{"createDevice", createDeviceMutation, func(n int) map[string]any {
 			return map[string]any{"s": testkit.ID(sp), "name": fmt.Sprintf("Device %d", n), "serial": fmt.Sprintf("ACC-%d", n)}
 		}}
 	}
 	createInstallation := func(sp int) call {
-		return call{"createInstallation", wsInstall, func(n int) map[string]any {
+		return call{"createInstallation", createInstallationMutation, func(n int) map[string]any {
 			return map[string]any{"s": testkit.ID(sp), "name": fmt.Sprintf("App %d", n), "app": "player"}
 		}}
 	}
@@ -257,7 +252,7 @@ func TestWorkspaceMutationAccess(t *testing.T) {
 			res := api.Do(t, w.Token(tc.user), tc.call.query, tc.call.vars(i))
 			after := testkit.Rows(t, w.Store)
 			if tc.code == "" {
-				var got map[string]wsPayload
+				var got map[string]workspacePayload
 				res.Decode(t, &got)
 				p := got[tc.call.field]
 				if len(p.UserErrors) != 0 || (p.Membership == nil && p.Space == nil && p.Device == nil && p.Installation == nil) {
@@ -287,9 +282,8 @@ func TestCreateSpace(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	sys := rule.SystemContext(context.Background())
 
-	p := wsDo(t, api, w.Token(w.Both), wsSpace, map[string]any{"t": testkit.ID(w.Managed.ID), "name": "  Lobby\u00a0"})
+	p := mutateWorkspace(t, api, w.Token(w.Both), createSpaceMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "name": "  Lobby\u00a0"})
 	if len(p.UserErrors) != 0 || p.Space == nil || p.Space.Name != "Lobby" || p.Space.Tenant.ID != testkit.ID(w.Managed.ID) {
 		t.Fatalf("payload = %+v", p)
 	}
@@ -301,7 +295,7 @@ func TestCreateSpace(t *testing.T) {
 	for _, name := range []string{"", "   ", "\t\n", "a\x00b", "line\nbreak", strings.Repeat("x", 101)} {
 		t.Run(fmt.Sprintf("%q", name), func(t *testing.T) {
 			before := testkit.Rows(t, w.Store)
-			p := wsDo(t, api, w.Token(w.Both), wsSpace, map[string]any{"t": testkit.ID(w.Managed.ID), "name": name})
+			p := mutateWorkspace(t, api, w.Token(w.Both), createSpaceMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "name": name})
 			testkit.RequireUserErrors(t, p, "input.name:INVALID")
 			testkit.RequireRows(t, w.Store, before)
 		})
@@ -310,8 +304,8 @@ func TestCreateSpace(t *testing.T) {
 	for i := 0; i < 101; i++ {
 		long += "é"
 	}
-	testkit.RequireUserErrors(t, wsDo(t, api, w.Token(w.Both), wsSpace, map[string]any{"t": testkit.ID(w.Managed.ID), "name": long}), "input.name:INVALID")
-	ok := wsDo(t, api, w.Token(w.Both), wsSpace, map[string]any{"t": testkit.ID(w.Managed.ID), "name": long[len("é"):]})
+	testkit.RequireUserErrors(t, mutateWorkspace(t, api, w.Token(w.Both), createSpaceMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "name": long}), "input.name:INVALID")
+	ok := mutateWorkspace(t, api, w.Token(w.Both), createSpaceMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "name": long[len("é"):]})
 	if ok.Space == nil || len(ok.UserErrors) != 0 {
 		t.Fatalf("a 100 code point name was refused: %+v", ok.UserErrors)
 	}
@@ -321,13 +315,12 @@ func TestCreateDevice(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	sys := rule.SystemContext(context.Background())
 	editor := w.Token(w.Both) // EDITOR of Managed and of Standalone
 	otherSpace := w.Space(w.Managed, "Store B")
 
-	create := func(t *testing.T, sp *ent.Space, name, serial string) wsPayload {
+	create := func(t *testing.T, sp *ent.Space, name, serial string) workspacePayload {
 		t.Helper()
-		return wsDo(t, api, editor, wsDevice, map[string]any{"s": testkit.ID(sp.ID), "name": name, "serial": serial})
+		return mutateWorkspace(t, api, editor, createDeviceMutation, map[string]any{"s": testkit.ID(sp.ID), "name": name, "serial": serial})
 	}
 
 	p := create(t, w.ManagedSpace, " Window ", " SN-1 ")
@@ -395,7 +388,6 @@ func TestCreateInstallation(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	sys := rule.SystemContext(context.Background())
 	otherSpace := w.Space(w.Managed, "Store B")
 	otherSpaceDevice := w.Device(otherSpace, "SN-B9")
 	siblingDevice := w.Device(w.Space(w.Sibling, "Sibling space"), "SN-S1")
@@ -406,11 +398,11 @@ func TestCreateInstallation(t *testing.T) {
 		if dev != nil {
 			vars["d"] = testkit.ID(*dev)
 		}
-		return api.Do(t, token, wsInstall, vars)
+		return api.Do(t, token, createInstallationMutation, vars)
 	}
-	payload := func(t *testing.T, res *testkit.Response) wsPayload {
+	payload := func(t *testing.T, res *testkit.Response) workspacePayload {
 		t.Helper()
-		var got struct{ CreateInstallation wsPayload }
+		var got struct{ CreateInstallation workspacePayload }
 		res.Decode(t, &got)
 		if got.CreateInstallation.UserErrors == nil {
 			t.Fatalf("userErrors is null")
@@ -519,11 +511,11 @@ func TestCreatedWorkspaceIsIsolated(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	p := wsDo(t, api, w.Token(w.SiblingAdmin), wsSpace, map[string]any{"t": testkit.ID(w.Sibling.ID), "name": "Private"})
+	p := mutateWorkspace(t, api, w.Token(w.SiblingAdmin), createSpaceMutation, map[string]any{"t": testkit.ID(w.Sibling.ID), "name": "Private"})
 	if p.Space == nil {
 		t.Fatalf("payload = %+v", p)
 	}
-	d := wsDo(t, api, w.Token(w.SiblingAdmin), wsDevice, map[string]any{"s": p.Space.ID, "name": "Screen", "serial": "PRIV-1"})
+	d := mutateWorkspace(t, api, w.Token(w.SiblingAdmin), createDeviceMutation, map[string]any{"s": p.Space.ID, "name": "Screen", "serial": "PRIV-1"})
 	if d.Device == nil {
 		t.Fatalf("payload = %+v", d)
 	}

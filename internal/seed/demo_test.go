@@ -113,7 +113,7 @@ func TestLoadDemoKeepsOtherTokens(t *testing.T) {
 	}
 }
 
-type demoMembership struct {
+type membership struct {
 	Role   string
 	Tenant struct {
 		ID, DisplayName, Currency string
@@ -123,12 +123,12 @@ type demoMembership struct {
 	}
 }
 
-func demoViewer(t *testing.T, api *testkit.API, token string) (bool, []demoMembership) {
+func viewerOf(t *testing.T, api *testkit.API, token string) (bool, []membership) {
 	t.Helper()
 	var got struct {
 		Viewer struct {
 			IsStaff     bool
-			Memberships []demoMembership
+			Memberships []membership
 		}
 	}
 	api.Query(t, token, `{ viewer { isStaff memberships { role tenant { id displayName currency isPartner partner { id }
@@ -137,9 +137,9 @@ func demoViewer(t *testing.T, api *testkit.API, token string) (bool, []demoMembe
 }
 
 // partnerOf returns the partner tenant the persona administers.
-func partnerOf(t *testing.T, ms []demoMembership) demoMembership {
+func partnerOf(t *testing.T, ms []membership) membership {
 	t.Helper()
-	var found []demoMembership
+	var found []membership
 	for _, m := range ms {
 		if m.Tenant.IsPartner && m.Role == "ADMIN" {
 			found = append(found, m)
@@ -158,13 +158,13 @@ func TestDemoWorldThroughTheAPI(t *testing.T) {
 	d := loadDemo(t, st)
 	api := testkit.NewAPI(t, st, nil)
 
-	isStaff, _ := demoViewer(t, api, d.Tokens["staff"])
+	isStaff, _ := viewerOf(t, api, d.Tokens["staff"])
 	if !isStaff {
 		t.Errorf("the staff persona is not staff")
 	}
-	_, adminMs := demoViewer(t, api, d.Tokens["partnerAdmin"])
+	_, adminMs := viewerOf(t, api, d.Tokens["partnerAdmin"])
 	eur := partnerOf(t, adminMs)
-	_, otherMs := demoViewer(t, api, d.Tokens["otherPartnerAdmin"])
+	_, otherMs := viewerOf(t, api, d.Tokens["otherPartnerAdmin"])
 	usd := partnerOf(t, otherMs)
 
 	if eur.Tenant.Currency != "EUR" {
@@ -182,11 +182,11 @@ func TestDemoWorldThroughTheAPI(t *testing.T) {
 
 	// The partner editor is an editor of the EUR partner; the standalone
 	// admin administers a tenant that is neither partner nor managed.
-	_, editorMs := demoViewer(t, api, d.Tokens["partnerEditor"])
+	_, editorMs := viewerOf(t, api, d.Tokens["partnerEditor"])
 	if len(editorMs) != 1 || editorMs[0].Role != "EDITOR" || editorMs[0].Tenant.ID != eur.Tenant.ID {
 		t.Errorf("partnerEditor memberships = %+v", editorMs)
 	}
-	_, standaloneMs := demoViewer(t, api, d.Tokens["standaloneAdmin"])
+	_, standaloneMs := viewerOf(t, api, d.Tokens["standaloneAdmin"])
 	if len(standaloneMs) != 1 || standaloneMs[0].Role != "ADMIN" || standaloneMs[0].Tenant.IsPartner || standaloneMs[0].Tenant.Partner != nil {
 		t.Errorf("standaloneAdmin memberships = %+v", standaloneMs)
 	}
