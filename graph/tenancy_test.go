@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/auditevent"
@@ -482,6 +483,21 @@ func TestCreateManagedTenantValidation(t *testing.T) {
 	requireCreated(t, api, w.Token(w.PartnerAdmin), base)
 }
 
+// A plan of a catalog in another currency than the partner's is refused:
+// its lines could never be billed on the partner's invoice.
+func TestCreateManagedTenantRefusesPlansInAnotherCurrency(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	usd := w.Fixture.Catalog("USD") // its own catalog, not OtherPartner's
+	eurPartner := w.Tenant(testkit.TenantSpec{Name: "Mixed Partners", Partner: true, Catalog: usd})
+	w.Member(eurPartner, w.PartnerAdmin, enums.RoleAdmin)
+	token := w.Fixture.Token(w.PartnerAdmin) // memberships are read at authentication
+	p := createTenant(t, api, token, with(createInput(w, "Shop"), "partnerId", testkit.ID(eurPartner.ID),
+		"tenantPlanId", testkit.ID(usd.Plans["t-pro"].ID), "supportPlanId", testkit.ID(usd.Plans["s-prem"].ID)))
+	testkit.RequireUserErrors(t, p, "input.tenantPlanId:INVALID", "input.supportPlanId:INVALID")
+}
+
 func TestCreateManagedTenantAcceptsEdgeNames(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
@@ -688,6 +704,48 @@ func TestCreateManagedTenantIdempotencyRace(t *testing.T) {
 	}
 	testkit.RequireRows(t, w.Store, before.Plus(oneCreation).Plus(testkit.RowCounts{"idempotency_keys": 1}))
 }
+
+// FuzzCreateManagedTenantInput: whatever a client sends as display name,
+// country, idempotency key or ids (any size or encoding), the answer is
+// user errors or BAD_USER_INPUT / NOT_FOUND, never INTERNAL.
+func FuzzCreateManagedTenantInput(f *testing.F) {
+	w := testkit.NewWorld(f)
+	api := testkit.NewAPI(f, w.Store, nil, testkit.Unlimited) // a fuzzer outruns any token's rate
+	token := w.Token(w.PartnerAdmin)
+	partner := testkit.ID(w.Partner.ID)
+	tp, sp := testkit.ID(w.Catalog.Plans["t-pro"].ID), testkit.ID(w.Catalog.Plans["s-prem"].ID)
+	for _, seed := range [][4]string{
+		{"Corner Café", "fi", "key-1", tp},
+		{"", "", "", ""},
+		{"\x00\xff", "\u202eSE", "🙂🙂", "dGVuYW50czox"},
+		{"مرحبا", "ÅÄ", " ", sp},
+		{strings.Repeat("é", 400_000), strings.Repeat("S", 100_000), strings.Repeat("k", 100_000), tp}, // ~1 MB
+	} {
+		f.Add(seed[0], seed[1], seed[2], seed[3])
+	}
+	f.Fuzz(func(t *testing.T, name, country, key, planID string) {
+		if !utf8.ValidString(name + country + key + planID) {
+			// JSON carries only valid UTF-8: the client's encoder replaces
+			// invalid bytes, so send what a client would.
+			name, country, key, planID = validUTF8(name), validUTF8(country), validUTF8(key), validUTF8(planID)
+		}
+		res := api.Do(t, token, `mutation($in: CreateManagedTenantInput!) {
+			createManagedTenant(input: $in) { managedTenant { id } userErrors { field code } } }`,
+			map[string]any{"in": map[string]any{
+				"partnerId": partner, "displayName": name, "country": country,
+				"tenantPlanId": planID, "supportPlanId": sp, "idempotencyKey": key,
+			}})
+		for _, e := range res.Errors {
+			switch e.Code() {
+			case "BAD_USER_INPUT", "NOT_FOUND":
+			default:
+				t.Fatalf("error %q (%s) for %q %q %q %q: %s", e.Code(), e.Message, name, country, key, planID, res.Raw)
+			}
+		}
+	})
+}
+
+func validUTF8(s string) string { return string([]rune(s)) }
 
 // ---------------------------------------------------------------------------
 // setTenantPartnerFlag

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/device"
 	"github.com/phystack/managed-tenants-api/ent/installation"
 	"github.com/phystack/managed-tenants-api/ent/membership"
+	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/ent/space"
 	"github.com/phystack/managed-tenants-api/ent/user"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
@@ -166,6 +168,50 @@ func TestInviteMember(t *testing.T) {
 			t.Fatalf("tenant = %+v", got.Tenant)
 		}
 	})
+}
+
+// Invitations of one new email into several tenants at once all succeed:
+// the one that loses the race to create the user retries and finds it.
+func TestConcurrentInvitationsOfANewEmail(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	admin := w.User("many-tenants-admin@example.com")
+	const n = 6
+	var tenants []string
+	for i := 0; i < n; i++ {
+		tn := w.Tenant(testkit.TenantSpec{Name: fmt.Sprintf("Invite %d", i)})
+		w.Member(tn, admin, enums.RoleAdmin)
+		tenants = append(tenants, testkit.ID(tn.ID))
+	}
+	token := w.Fixture.Token(admin)
+	var wg sync.WaitGroup
+	res := make([]*testkit.Response, n)
+	errs := make([]error, n)
+	for i := range tenants {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			res[i], errs[i] = api.Send(token, inviteMemberMutation,
+				map[string]any{"t": tenants[i], "email": "new.person@example.com", "role": "VIEWER"})
+		}(i)
+	}
+	wg.Wait()
+	for i := range tenants {
+		if errs[i] != nil {
+			t.Errorf("invitation %d: %v", i, errs[i])
+			continue
+		}
+		if len(res[i].Errors) > 0 {
+			t.Errorf("invitation %d: %s", i, res[i].Raw)
+			continue
+		}
+		var got struct{ InviteMember workspacePayload }
+		res[i].Decode(t, &got)
+		if p := got.InviteMember; p.Membership == nil || len(p.UserErrors) != 0 {
+			t.Errorf("invitation %d: %s", i, res[i].Raw)
+		}
+	}
 }
 
 // TestWorkspaceMutationAccess: admins invite; admins and editors create;
