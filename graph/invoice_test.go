@@ -375,7 +375,7 @@ func TestPartnerInvoiceAccess(t *testing.T) {
 		{"no such tenant, staff", w.Staff, missing, "NOT_FOUND"},
 		{"a plan's id", w.PartnerAdmin, w.Catalog.Plans["t-pro"].ID, "NOT_FOUND"},
 	}
-	var notFoundMessage string
+	notFound := notFoundMessages{}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			vars := map[string]any{"p": testkit.ID(tc.partner), "period": "2026-11"}
@@ -388,13 +388,8 @@ func TestPartnerInvoiceAccess(t *testing.T) {
 				return
 			}
 			msg := api.Do(t, w.Token(tc.user), invoiceQuery, vars).RequireError(t, tc.code, "partnerInvoice")
-			// A hidden partner and a missing one are indistinguishable.
 			if tc.code == "NOT_FOUND" {
-				if notFoundMessage == "" {
-					notFoundMessage = msg
-				} else if msg != notFoundMessage {
-					t.Errorf("NOT_FOUND message %q differs from %q", msg, notFoundMessage)
-				}
+				notFound.same(t, "partnerInvoice", msg) // a hidden partner reads like a missing one
 			}
 		})
 	}

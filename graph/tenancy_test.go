@@ -5,8 +5,6 @@ package graph_test
 // planCatalog.
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -967,19 +965,12 @@ func TestVisibleSettingsHidden(t *testing.T) {
 		{"garbage id", w.Token(w.PartnerAdmin), "garbage", "NOT_FOUND"},
 		{"plan id", w.Token(w.PartnerAdmin), testkit.ID(w.Catalog.Plans["t-pro"].ID), "NOT_FOUND"},
 	}
-	var notFound []byte
+	notFound := notFoundMessages{}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := api.Do(t, tc.token, visibleSettingsQuery, map[string]any{"id": tc.id})
-			res.RequireError(t, tc.code, "visibleSettings")
+			msg := api.Do(t, tc.token, visibleSettingsQuery, map[string]any{"id": tc.id}).RequireError(t, tc.code, "visibleSettings")
 			if tc.code == "NOT_FOUND" {
-				// A hidden tenant reads exactly like a missing one.
-				msg, _ := json.Marshal(res.Errors[0].Message)
-				if notFound == nil {
-					notFound = msg
-				} else if !bytes.Equal(msg, notFound) {
-					t.Errorf("message %s differs from %s", msg, notFound)
-				}
+				notFound.same(t, "visibleSettings", msg) // a hidden tenant reads like a missing one
 			}
 		})
 	}

@@ -291,7 +291,7 @@ func TestWorkspaceMutationAccess(t *testing.T) {
 		{"non-member: sibling admin", w.SiblingAdmin, createInstallation(w.ManagedSpace.ID), "NOT_FOUND"},
 		{"twin: no such space", w.PartnerAdmin, createInstallation(w.ManagedSpace.ID + missing), "NOT_FOUND"},
 	}
-	notFound := map[string]string{} // field -> message of its NOT_FOUND
+	notFound := notFoundMessages{}
 	for i, tc := range tests {
 		t.Run(tc.call.field+"/"+tc.name, func(t *testing.T) {
 			before := testkit.Rows(t, w.Store)
@@ -309,16 +309,12 @@ func TestWorkspaceMutationAccess(t *testing.T) {
 				}
 				return
 			}
-			res.RequireError(t, tc.code, tc.call.field)
+			msg := res.RequireError(t, tc.code, tc.call.field)
 			if !maps.Equal(after, before) {
 				t.Fatalf("a refused request wrote rows: %v -> %v", before, after)
 			}
 			if tc.code == "NOT_FOUND" {
-				msg := res.Errors[0].Message
-				if prev, ok := notFound[tc.call.field]; ok && prev != msg {
-					t.Fatalf("NOT_FOUND message %q differs from %q: hidden and missing ids must look alike", msg, prev)
-				}
-				notFound[tc.call.field] = msg
+				notFound.same(t, tc.call.field, msg)
 			}
 		})
 	}
@@ -506,7 +502,7 @@ func TestCreateInstallation(t *testing.T) {
 
 	t.Run("device the viewer cannot see is NOT_FOUND", func(t *testing.T) {
 		missing := w.ManagedDevice.ID + 1_000_000
-		var msg string
+		notFound := notFoundMessages{}
 		for _, tc := range []struct {
 			user *ent.User
 			dev  int
@@ -519,12 +515,7 @@ func TestCreateInstallation(t *testing.T) {
 		} {
 			before := testkit.Rows(t, w.Store)
 			res := install(t, w.Token(tc.user), w.ManagedSpace, "Hidden device", "player", &tc.dev)
-			got := res.RequireError(t, "NOT_FOUND", "createInstallation")
-			if msg == "" {
-				msg = got
-			} else if got != msg {
-				t.Fatalf("NOT_FOUND messages differ: %q vs %q", got, msg)
-			}
+			notFound.same(t, "createInstallation", res.RequireError(t, "NOT_FOUND", "createInstallation"))
 			testkit.RequireRows(t, w.Store, before)
 		}
 	})
