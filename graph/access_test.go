@@ -2,13 +2,12 @@ package graph_test
 
 // End-to-end tests of the access rules (SPEC 2) through the real HTTP
 // handler: who sees which tenant, which workspace data, and what a hidden
-// object looks like (rule 5). Every package-level name here starts with
-// "access" so that it cannot collide with the other test files of the package.
+// object looks like (rule 5). They run in the testkit World with a
+// workspace in Sibling too, so that "the partner's admin sees no sibling
+// space" is about a space that exists.
 
 import (
-	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -18,65 +17,26 @@ import (
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/membership"
-	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
 )
 
-// accessWorld is the testkit World plus a workspace in Sibling, so that
-// "the partner's admin sees no sibling space" is about a space that exists.
-type accessWorld struct {
-	*testkit.World
-	API                 *testkit.API
-	SiblingSpace        *ent.Space
-	SiblingDevice       *ent.Device
-	SiblingInstallation *ent.Installation
-}
-
-func accessSetup(t *testing.T) *accessWorld {
-	t.Helper()
-	w := testkit.NewWorld(t)
-	a := &accessWorld{World: w, API: testkit.NewAPI(t, w.Store, nil)}
-	a.SiblingSpace = w.Space(w.Sibling, "Sibling store")
-	a.SiblingDevice = w.Device(a.SiblingSpace, "SN-S1")
-	a.SiblingInstallation = w.Installation(a.SiblingSpace, a.SiblingDevice, "Sibling menu")
-	return a
-}
-
-func accessSys() context.Context { return rule.SystemContext(context.Background()) }
-
 // membershipOf is the membership of u in tn.
-func (a *accessWorld) membershipOf(t *testing.T, tn *ent.Tenant, u *ent.User) *ent.Membership {
+func membershipOf(t *testing.T, w *testkit.World, tn *ent.Tenant, u *ent.User) *ent.Membership {
 	t.Helper()
-	m, err := a.Client.Membership.Query().
-		Where(membership.TenantID(tn.ID), membership.UserID(u.ID)).Only(accessSys())
+	m, err := w.Client.Membership.Query().
+		Where(membership.TenantID(tn.ID), membership.UserID(u.ID)).Only(sys)
 	if err != nil {
 		t.Fatalf("membership of %s in %s: %v", u.Email, tn.DisplayName, err)
 	}
 	return m
 }
 
-// accessNotFound checks that res answers field null with exactly one
-// NOT_FOUND error at path [field], and returns the error's message.
-func accessNotFound(t *testing.T, res *testkit.Response, field string) string {
-	t.Helper()
-	if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" {
-		t.Fatalf("want exactly one NOT_FOUND error, got %s", res.Raw)
-	}
-	if !reflect.DeepEqual(res.Errors[0].Path, []any{field}) {
-		t.Errorf("error path = %v, want [%s]", res.Errors[0].Path, field)
-	}
-	if !res.DataIsNull(field) {
-		t.Errorf("%s is not null: %s", field, res.Raw)
-	}
-	return res.Errors[0].Message
-}
-
-type accessConn struct {
+type idConnection struct {
 	TotalCount int
 	Edges      []struct{ Node struct{ ID string } }
 }
 
-func (c accessConn) ids() []string {
+func (c idConnection) ids() []string {
 	out := make([]string, len(c.Edges))
 	for i, e := range c.Edges {
 		out[i] = e.Node.ID
@@ -85,7 +45,7 @@ func (c accessConn) ids() []string {
 	return out
 }
 
-func accessIDs(ids ...int) []string {
+func sortedIDs(ids ...int) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		out[i] = testkit.ID(id)
@@ -94,7 +54,7 @@ func accessIDs(ids ...int) []string {
 	return out
 }
 
-const accessWorkspaceQuery = `query($id: ID!) {
+const workspaceQuery = `query($id: ID!) {
   tenant(id: $id) {
     id
     spaces(first: 100) { totalCount edges { node { id } } }
@@ -107,21 +67,22 @@ const accessWorkspaceQuery = `query($id: ID!) {
 // twin: the same tenant asked by someone who gets nothing.
 func TestAccessWorkspaceOnlyThroughMembership(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
 	members := func(tn *ent.Tenant) []string {
-		ms, err := a.Client.Membership.Query().Where(membership.TenantID(tn.ID)).IDs(accessSys())
+		ms, err := w.Client.Membership.Query().Where(membership.TenantID(tn.ID)).IDs(sys)
 		if err != nil || len(ms) == 0 {
 			t.Fatalf("fixture: members of %s: %v %v", tn.DisplayName, ms, err)
 		}
-		return accessIDs(ms...)
+		return sortedIDs(ms...)
 	}
 	type want struct {
 		hidden          bool     // tenant(id) is null with NOT_FOUND
 		spaces, members []string // when visible
 	}
-	managed := want{spaces: accessIDs(a.ManagedSpace.ID), members: members(a.Managed)}
-	sibling := want{spaces: accessIDs(a.SiblingSpace.ID), members: members(a.Sibling)}
-	standalone := want{spaces: accessIDs(a.StandaloneSpace.ID), members: members(a.Standalone)}
+	managed := want{spaces: sortedIDs(w.ManagedSpace.ID), members: members(w.Managed)}
+	sibling := want{spaces: sortedIDs(w.SiblingSpace.ID), members: members(w.Sibling)}
+	standalone := want{spaces: sortedIDs(w.StandaloneSpace.ID), members: members(w.Standalone)}
 	accountOnly := want{spaces: []string{}, members: []string{}}
 	hidden := want{hidden: true}
 	cases := []struct {
@@ -130,42 +91,42 @@ func TestAccessWorkspaceOnlyThroughMembership(t *testing.T) {
 		tenant *ent.Tenant
 		want   want
 	}{
-		{"partner admin, member of Managed", a.PartnerAdmin, a.Managed, managed},
-		{"partner admin, not a member of Sibling", a.PartnerAdmin, a.Sibling, accountOnly},
-		{"Sibling's admin in Sibling", a.SiblingAdmin, a.Sibling, sibling},
-		{"Sibling's admin in sibling Managed", a.SiblingAdmin, a.Managed, hidden},
-		{"Managed's viewer in Managed", a.ManagedViewer, a.Managed, managed},
-		{"Managed's viewer in sibling Sibling", a.ManagedViewer, a.Sibling, hidden},
-		{"Managed's viewer in its partner", a.ManagedViewer, a.Partner, hidden},
-		{"editor of Managed and Standalone, in Standalone", a.Both, a.Standalone, standalone},
-		{"editor of Managed and Standalone, in Managed", a.Both, a.Managed, managed},
-		{"Standalone's admin in Standalone", a.StandaloneAdmin, a.Standalone, standalone},
-		{"Standalone's admin in Managed", a.StandaloneAdmin, a.Managed, hidden},
-		{"partner editor in Partner", a.PartnerEditor, a.Partner, want{spaces: []string{}, members: members(a.Partner)}},
-		{"partner editor in Managed", a.PartnerEditor, a.Managed, hidden},
-		{"partner viewer in Sibling", a.PartnerViewer, a.Sibling, hidden},
-		{"other partner's admin in Partner", a.OtherPartnerAdmin, a.Partner, hidden},
-		{"other partner's admin in Managed", a.OtherPartnerAdmin, a.Managed, hidden},
-		{"other partner's admin in Sibling", a.OtherPartnerAdmin, a.Sibling, hidden},
-		{"staff in Managed", a.Staff, a.Managed, accountOnly},
-		{"staff in Sibling", a.Staff, a.Sibling, accountOnly},
-		{"staff in Standalone", a.Staff, a.Standalone, accountOnly},
-		{"staff in Partner", a.Staff, a.Partner, accountOnly},
-		{"stranger in Standalone", a.Stranger, a.Standalone, hidden},
+		{"partner admin, member of Managed", w.PartnerAdmin, w.Managed, managed},
+		{"partner admin, not a member of Sibling", w.PartnerAdmin, w.Sibling, accountOnly},
+		{"Sibling's admin in Sibling", w.SiblingAdmin, w.Sibling, sibling},
+		{"Sibling's admin in sibling Managed", w.SiblingAdmin, w.Managed, hidden},
+		{"Managed's viewer in Managed", w.ManagedViewer, w.Managed, managed},
+		{"Managed's viewer in sibling Sibling", w.ManagedViewer, w.Sibling, hidden},
+		{"Managed's viewer in its partner", w.ManagedViewer, w.Partner, hidden},
+		{"editor of Managed and Standalone, in Standalone", w.Both, w.Standalone, standalone},
+		{"editor of Managed and Standalone, in Managed", w.Both, w.Managed, managed},
+		{"Standalone's admin in Standalone", w.StandaloneAdmin, w.Standalone, standalone},
+		{"Standalone's admin in Managed", w.StandaloneAdmin, w.Managed, hidden},
+		{"partner editor in Partner", w.PartnerEditor, w.Partner, want{spaces: []string{}, members: members(w.Partner)}},
+		{"partner editor in Managed", w.PartnerEditor, w.Managed, hidden},
+		{"partner viewer in Sibling", w.PartnerViewer, w.Sibling, hidden},
+		{"other partner's admin in Partner", w.OtherPartnerAdmin, w.Partner, hidden},
+		{"other partner's admin in Managed", w.OtherPartnerAdmin, w.Managed, hidden},
+		{"other partner's admin in Sibling", w.OtherPartnerAdmin, w.Sibling, hidden},
+		{"staff in Managed", w.Staff, w.Managed, accountOnly},
+		{"staff in Sibling", w.Staff, w.Sibling, accountOnly},
+		{"staff in Standalone", w.Staff, w.Standalone, accountOnly},
+		{"staff in Partner", w.Staff, w.Partner, accountOnly},
+		{"stranger in Standalone", w.Stranger, w.Standalone, hidden},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			res := a.API.Do(a.Token(c.user), accessWorkspaceQuery, map[string]any{"id": testkit.ID(c.tenant.ID)})
+			res := api.Do(t, w.Token(c.user), workspaceQuery, map[string]any{"id": testkit.ID(c.tenant.ID)})
 			if c.want.hidden {
-				accessNotFound(t, res, "tenant")
+				res.RequireError(t, "NOT_FOUND", "tenant")
 				return
 			}
 			var got struct {
 				Tenant *struct {
 					ID      string
-					Spaces  accessConn
-					Members accessConn
+					Spaces  idConnection
+					Members idConnection
 				}
 			}
 			res.Decode(t, &got)
@@ -182,7 +143,7 @@ func TestAccessWorkspaceOnlyThroughMembership(t *testing.T) {
 	}
 }
 
-type accessAccount struct {
+type account struct {
 	ID            string
 	DisplayName   string
 	Country       string
@@ -199,7 +160,7 @@ type accessAccount struct {
 	Members       struct{ TotalCount int }
 }
 
-const accessAccountQuery = `query($id: ID!) {
+const accountQuery = `query($id: ID!) {
   tenant(id: $id) {
     id displayName country currency billingType isPartner viewerRole createdAt
     createdBy { email }
@@ -217,13 +178,14 @@ const accessAccountQuery = `query($id: ID!) {
 // member and the partner's editor get NOT_FOUND for the same query.
 func TestAccessPartnerAdminSeesManagedAccountData(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
-	be, err := a.Client.BillingEntity.Get(accessSys(), a.Partner.BillingEntityID)
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
+	be, err := w.Client.BillingEntity.Get(sys, w.Partner.BillingEntityID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := a.API.Do(a.Token(a.PartnerAdmin), accessAccountQuery, map[string]any{"id": testkit.ID(a.Sibling.ID)})
-	var got struct{ Tenant *accessAccount }
+	res := api.Do(t, w.Token(w.PartnerAdmin), accountQuery, map[string]any{"id": testkit.ID(w.Sibling.ID)})
+	var got struct{ Tenant *account }
 	res.Decode(t, &got)
 	tn := got.Tenant
 	if tn == nil {
@@ -237,8 +199,8 @@ func TestAccessPartnerAdminSeesManagedAccountData(t *testing.T) {
 	if tn.TenantPlan == nil || tn.TenantPlan.Code != "t-pro" || tn.SupportPlan == nil || tn.SupportPlan.Code != "s-prem" {
 		t.Errorf("plans: %+v / %+v, want t-pro / s-prem", tn.TenantPlan, tn.SupportPlan)
 	}
-	if tn.CreatedBy == nil || tn.CreatedBy.Email != a.PartnerAdmin.Email {
-		t.Errorf("createdBy = %+v, want %s", tn.CreatedBy, a.PartnerAdmin.Email)
+	if tn.CreatedBy == nil || tn.CreatedBy.Email != w.PartnerAdmin.Email {
+		t.Errorf("createdBy = %+v, want %s", tn.CreatedBy, w.PartnerAdmin.Email)
 	}
 	if tn.ViewerRole != nil {
 		t.Errorf("viewerRole = %s, want null (not a member)", *tn.ViewerRole)
@@ -248,10 +210,10 @@ func TestAccessPartnerAdminSeesManagedAccountData(t *testing.T) {
 			tn.Spaces.TotalCount, tn.Members.TotalCount)
 	}
 
-	for _, u := range []*ent.User{a.OtherPartnerAdmin, a.ManagedViewer, a.PartnerEditor, a.PartnerViewer, a.Stranger} {
+	for _, u := range []*ent.User{w.OtherPartnerAdmin, w.ManagedViewer, w.PartnerEditor, w.PartnerViewer, w.Stranger} {
 		t.Run("twin "+u.Email, func(t *testing.T) {
-			res := a.API.Do(a.Token(u), accessAccountQuery, map[string]any{"id": testkit.ID(a.Sibling.ID)})
-			accessNotFound(t, res, "tenant")
+			res := api.Do(t, w.Token(u), accountQuery, map[string]any{"id": testkit.ID(w.Sibling.ID)})
+			res.RequireError(t, "NOT_FOUND", "tenant")
 		})
 	}
 }
@@ -261,11 +223,12 @@ func TestAccessPartnerAdminSeesManagedAccountData(t *testing.T) {
 // workspace objects themselves.
 func TestAccessStaffReadAccountDataOnly(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
-	token := a.Token(a.Staff)
-	for _, tn := range []*ent.Tenant{a.Partner, a.Managed, a.Sibling, a.OtherPartner, a.Standalone} {
-		res := a.API.Do(token, accessAccountQuery, map[string]any{"id": testkit.ID(tn.ID)})
-		var got struct{ Tenant *accessAccount }
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
+	token := w.Token(w.Staff)
+	for _, tn := range []*ent.Tenant{w.Partner, w.Managed, w.Sibling, w.OtherPartner, w.Standalone} {
+		res := api.Do(t, token, accountQuery, map[string]any{"id": testkit.ID(tn.ID)})
+		var got struct{ Tenant *account }
 		res.Decode(t, &got)
 		g := got.Tenant
 		if g == nil || g.DisplayName != tn.DisplayName || g.Country != tn.Country || g.Currency != tn.Currency {
@@ -278,20 +241,20 @@ func TestAccessStaffReadAccountDataOnly(t *testing.T) {
 		}
 	}
 	objects := map[string]int{
-		"Managed space":        a.ManagedSpace.ID,
-		"Managed device":       a.ManagedDevice.ID,
-		"Managed installation": a.ManagedInstallation.ID,
-		"Standalone space":     a.StandaloneSpace.ID,
-		"Sibling space":        a.SiblingSpace.ID,
-		"Managed membership":   a.membershipOf(t, a.Managed, a.PartnerAdmin).ID,
+		"Managed space":        w.ManagedSpace.ID,
+		"Managed device":       w.ManagedDevice.ID,
+		"Managed installation": w.ManagedInstallation.ID,
+		"Standalone space":     w.StandaloneSpace.ID,
+		"Sibling space":        w.SiblingSpace.ID,
+		"Managed membership":   membershipOf(t, w, w.Managed, w.PartnerAdmin).ID,
 	}
 	for name, id := range objects {
-		res := a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
-		t.Run("node "+name, func(t *testing.T) { accessNotFound(t, res, "node") })
+		res := api.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
+		t.Run("node "+name, func(t *testing.T) { res.RequireError(t, "NOT_FOUND", "node") })
 	}
 }
 
-type accessNodeProbe struct {
+type nodeProbe struct {
 	name string
 	id   int
 	// who sees it
@@ -303,47 +266,49 @@ type accessNodeProbe struct {
 // tenant and null with one NOT_FOUND error to everyone else.
 func TestAccessNodeOfWorkspaceObjects(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
-	everyone := []*ent.User{a.PartnerAdmin, a.PartnerEditor, a.PartnerViewer, a.ManagedViewer, a.SiblingAdmin,
-		a.OtherPartnerAdmin, a.StandaloneAdmin, a.Both, a.Staff, a.Stranger}
-	ofManaged := []*ent.User{a.PartnerAdmin, a.ManagedViewer, a.Both}
-	ofSibling := []*ent.User{a.SiblingAdmin}
-	ofStandalone := []*ent.User{a.StandaloneAdmin, a.Both}
-	probes := []accessNodeProbe{
-		{"Managed space", a.ManagedSpace.ID, ofManaged},
-		{"Managed device", a.ManagedDevice.ID, ofManaged},
-		{"Managed installation", a.ManagedInstallation.ID, ofManaged},
-		{"Managed membership", a.membershipOf(t, a.Managed, a.ManagedViewer).ID, ofManaged},
-		{"Sibling space", a.SiblingSpace.ID, ofSibling},
-		{"Sibling device", a.SiblingDevice.ID, ofSibling},
-		{"Sibling installation", a.SiblingInstallation.ID, ofSibling},
-		{"Sibling membership", a.membershipOf(t, a.Sibling, a.SiblingAdmin).ID, ofSibling},
-		{"Standalone space", a.StandaloneSpace.ID, ofStandalone},
-		{"Standalone installation", a.StandaloneInstallation.ID, ofStandalone},
-		{"Partner membership", a.membershipOf(t, a.Partner, a.PartnerViewer).ID,
-			[]*ent.User{a.PartnerAdmin, a.PartnerEditor, a.PartnerViewer}},
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
+	everyone := []*ent.User{w.PartnerAdmin, w.PartnerEditor, w.PartnerViewer, w.ManagedViewer, w.SiblingAdmin,
+		w.OtherPartnerAdmin, w.StandaloneAdmin, w.Both, w.Staff, w.Stranger}
+	ofManaged := []*ent.User{w.PartnerAdmin, w.ManagedViewer, w.Both}
+	ofSibling := []*ent.User{w.SiblingAdmin}
+	ofStandalone := []*ent.User{w.StandaloneAdmin, w.Both}
+	probes := []nodeProbe{
+		{"Managed space", w.ManagedSpace.ID, ofManaged},
+		{"Managed device", w.ManagedDevice.ID, ofManaged},
+		{"Managed installation", w.ManagedInstallation.ID, ofManaged},
+		{"Managed membership", membershipOf(t, w, w.Managed, w.ManagedViewer).ID, ofManaged},
+		{"Sibling space", w.SiblingSpace.ID, ofSibling},
+		{"Sibling device", w.SiblingDevice.ID, ofSibling},
+		{"Sibling installation", w.SiblingInstallation.ID, ofSibling},
+		{"Sibling membership", membershipOf(t, w, w.Sibling, w.SiblingAdmin).ID, ofSibling},
+		{"Standalone space", w.StandaloneSpace.ID, ofStandalone},
+		{"Standalone installation", w.StandaloneInstallation.ID, ofStandalone},
+		{"Partner membership", membershipOf(t, w, w.Partner, w.PartnerViewer).ID,
+			[]*ent.User{w.PartnerAdmin, w.PartnerEditor, w.PartnerViewer}},
 	}
 	const q = `query($id: ID!) { node(id: $id) { __typename id } }`
 	for _, p := range probes {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
 			for _, u := range everyone {
-				res := a.API.Do(a.Token(u), q, map[string]any{"id": testkit.ID(p.id)})
-				if !slices.Contains(p.visible, u) {
-					if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || !res.DataIsNull("node") {
-						t.Errorf("%s: want null and NOT_FOUND, got %s", u.Email, res.Raw)
+				t.Run(u.Email, func(t *testing.T) {
+					vars := map[string]any{"id": testkit.ID(p.id)}
+					if !slices.Contains(p.visible, u) {
+						api.Do(t, w.Token(u), q, vars).RequireError(t, "NOT_FOUND", "node")
+						return
 					}
-					continue
-				}
-				var got struct{ Node *struct{ ID string } }
-				if len(res.Errors) > 0 {
-					t.Errorf("%s: %s", u.Email, res.Raw)
-					continue
-				}
-				res.Decode(t, &got)
-				if got.Node == nil || got.Node.ID != testkit.ID(p.id) {
-					t.Errorf("%s: node = %s", u.Email, res.Raw)
-				}
+					var got struct {
+						Node *struct {
+							Typename string `json:"__typename"`
+							ID       string
+						}
+					}
+					api.Query(t, w.Token(u), q, &got, vars)
+					if got.Node == nil || got.Node.ID != testkit.ID(p.id) {
+						t.Errorf("node = %+v", got.Node)
+					}
+				})
 			}
 		})
 	}
@@ -354,18 +319,19 @@ func TestAccessNodeOfWorkspaceObjects(t *testing.T) {
 // garbage id answer: null and one NOT_FOUND error with the same message.
 func TestAccessHiddenLooksLikeMissing(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
-	deletedSpace := a.Space(a.Managed, "Deleted")
-	if err := a.Client.Space.DeleteOne(deletedSpace).Exec(accessSys()); err != nil {
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
+	deletedSpace := w.Space(w.Managed, "Deleted")
+	if err := w.Client.Space.DeleteOne(deletedSpace).Exec(sys); err != nil {
 		t.Fatal(err)
 	}
-	deletedTenant := a.Tenant(testkit.TenantSpec{Name: "Deleted tenant"})
-	if err := a.Client.Tenant.DeleteOne(deletedTenant).Exec(accessSys()); err != nil {
+	deletedTenant := w.Tenant(testkit.TenantSpec{Name: "Deleted tenant"})
+	if err := w.Client.Tenant.DeleteOne(deletedTenant).Exec(sys); err != nil {
 		t.Fatal(err)
 	}
 	const nodeQ = `query($id: ID!) { node(id: $id) { id } }`
 	const tenantQ = `query($id: ID!) { tenant(id: $id) { id displayName } }`
-	neverSpace, neverTenant := a.ManagedSpace.ID+100000, a.Managed.ID+100000
+	neverSpace, neverTenant := w.ManagedSpace.ID+100000, w.Managed.ID+100000
 	cases := []struct {
 		name, field, query string
 		user               *ent.User
@@ -374,28 +340,28 @@ func TestAccessHiddenLooksLikeMissing(t *testing.T) {
 		deleted, never     int       // do not exist
 	}{
 		{"node of Managed's space by Sibling's admin", "node", nodeQ,
-			a.SiblingAdmin, a.ManagedSpace.ID, a.ManagedViewer, deletedSpace.ID, neverSpace},
+			w.SiblingAdmin, w.ManagedSpace.ID, w.ManagedViewer, deletedSpace.ID, neverSpace},
 		{"node of Sibling's space by the partner admin", "node", nodeQ,
-			a.PartnerAdmin, a.SiblingSpace.ID, a.SiblingAdmin, deletedSpace.ID, neverSpace},
+			w.PartnerAdmin, w.SiblingSpace.ID, w.SiblingAdmin, deletedSpace.ID, neverSpace},
 		{"node of Managed's space by staff", "node", nodeQ,
-			a.Staff, a.ManagedSpace.ID, a.Both, deletedSpace.ID, neverSpace},
+			w.Staff, w.ManagedSpace.ID, w.Both, deletedSpace.ID, neverSpace},
 		{"node of Managed by the other partner's admin", "node", nodeQ,
-			a.OtherPartnerAdmin, a.Managed.ID, a.PartnerAdmin, deletedTenant.ID, neverTenant},
+			w.OtherPartnerAdmin, w.Managed.ID, w.PartnerAdmin, deletedTenant.ID, neverTenant},
 		{"tenant Managed by the other partner's admin", "tenant", tenantQ,
-			a.OtherPartnerAdmin, a.Managed.ID, a.PartnerAdmin, deletedTenant.ID, neverTenant},
+			w.OtherPartnerAdmin, w.Managed.ID, w.PartnerAdmin, deletedTenant.ID, neverTenant},
 		{"tenant Sibling by Managed's viewer", "tenant", tenantQ,
-			a.ManagedViewer, a.Sibling.ID, a.PartnerAdmin, deletedTenant.ID, neverTenant},
+			w.ManagedViewer, w.Sibling.ID, w.PartnerAdmin, deletedTenant.ID, neverTenant},
 		{"tenant Managed by the partner's editor", "tenant", tenantQ,
-			a.PartnerEditor, a.Managed.ID, a.ManagedViewer, deletedTenant.ID, neverTenant},
+			w.PartnerEditor, w.Managed.ID, w.ManagedViewer, deletedTenant.ID, neverTenant},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			ask := func(u *ent.User, id string) *testkit.Response {
-				return a.API.Do(a.Token(u), c.query, map[string]any{"id": id})
+				return api.Do(t, w.Token(u), c.query, map[string]any{"id": id})
 			}
 			hidden := ask(c.user, testkit.ID(c.hidden))
-			msg := accessNotFound(t, hidden, c.field)
+			msg := hidden.RequireError(t, "NOT_FOUND", c.field)
 			for what, id := range map[string]string{
 				"deleted":    testkit.ID(c.deleted),
 				"never used": testkit.ID(c.never),
@@ -403,18 +369,18 @@ func TestAccessHiddenLooksLikeMissing(t *testing.T) {
 				"empty":      "",
 				"bad base64": "!!!",
 				// an id of another type, which the user may not see either
-				"other type": testkit.ID(a.StandaloneInstallation.ID),
+				"other type": testkit.ID(w.StandaloneInstallation.ID),
 				// the integer of the hidden object under another table's name
 				"spoofed table": base64.RawURLEncoding.EncodeToString([]byte("users:" + strconv.Itoa(c.hidden))),
 				// the raw integer, without the global id encoding
 				"raw integer": strconv.Itoa(c.hidden),
 			} {
 				res := ask(c.user, id)
-				if got := accessNotFound(t, res, c.field); got != msg {
+				if got := res.RequireError(t, "NOT_FOUND", c.field); got != msg {
 					t.Errorf("%s id %q: message %q, hidden object's %q", what, id, got, msg)
 				}
-				if !reflect.DeepEqual(accessShape(res), accessShape(hidden)) {
-					t.Errorf("%s id: error shape %v differs from the hidden object's %v", what, accessShape(res), accessShape(hidden))
+				if !reflect.DeepEqual(errorShape(res), errorShape(hidden)) {
+					t.Errorf("%s id: error shape %v differs from the hidden object's %v", what, errorShape(res), errorShape(hidden))
 				}
 			}
 			// The twin: the object is there for someone who may see it.
@@ -426,9 +392,9 @@ func TestAccessHiddenLooksLikeMissing(t *testing.T) {
 	}
 }
 
-// accessShape is what an error shows besides its message: code, path and
+// errorShape is what an error shows besides its message: code, path and
 // the extension keys.
-func accessShape(res *testkit.Response) []string {
+func errorShape(res *testkit.Response) []string {
 	var out []string
 	for _, e := range res.Errors {
 		keys := make([]string, 0, len(e.Extensions))
@@ -446,32 +412,31 @@ func accessShape(res *testkit.Response) []string {
 // index for a hidden or garbage id.
 func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
 	const q = `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`
 	cases := []struct {
 		name            string
 		user            *ent.User
 		visible, hidden int
 	}{
-		{"partner admin: own space, sibling's space", a.PartnerAdmin, a.ManagedSpace.ID, a.SiblingSpace.ID},
-		{"sibling admin: own space, Managed's space", a.SiblingAdmin, a.SiblingSpace.ID, a.ManagedSpace.ID},
-		{"staff: a tenant, a space", a.Staff, a.Managed.ID, a.ManagedSpace.ID},
-		{"other partner admin: own tenant, Partner", a.OtherPartnerAdmin, a.OtherPartner.ID, a.Partner.ID},
-		{"managed viewer: own device, Standalone's device", a.ManagedViewer, a.ManagedDevice.ID, a.StandaloneDevice.ID},
+		{"partner admin: own space, sibling's space", w.PartnerAdmin, w.ManagedSpace.ID, w.SiblingSpace.ID},
+		{"sibling admin: own space, Managed's space", w.SiblingAdmin, w.SiblingSpace.ID, w.ManagedSpace.ID},
+		{"staff: a tenant, a space", w.Staff, w.Managed.ID, w.ManagedSpace.ID},
+		{"other partner admin: own tenant, Partner", w.OtherPartnerAdmin, w.OtherPartner.ID, w.Partner.ID},
+		{"managed viewer: own device, Standalone's device", w.ManagedViewer, w.ManagedDevice.ID, w.StandaloneDevice.ID},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			never := c.hidden + 100000 // well-formed, of the same type, no such row
-			res := a.API.Do(a.Token(c.user), q, map[string]any{
+			res := api.Do(t, w.Token(c.user), q, map[string]any{
 				"ids": []string{testkit.ID(c.visible), testkit.ID(c.hidden), "abc", testkit.ID(never)},
 			})
 			var got struct {
 				Nodes []*struct{ ID string }
 			}
-			if err := json.Unmarshal(res.Data, &got); err != nil {
-				t.Fatalf("data: %v in %s", err, res.Raw)
-			}
+			res.DecodeData(t, &got)
 			if len(got.Nodes) != 4 || got.Nodes[0] == nil || got.Nodes[0].ID != testkit.ID(c.visible) ||
 				got.Nodes[1] != nil || got.Nodes[2] != nil || got.Nodes[3] != nil {
 				t.Fatalf("nodes = %s, want [visible, null, null, null]", res.Raw)
@@ -501,9 +466,9 @@ func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
 				t.Errorf("hidden id's message %q tells it from a missing id's %q", hidden.Message, missing.Message)
 			}
 			t.Run("one message for every id that answers NOT_FOUND", func(t *testing.T) {
-				single := a.API.Do(a.Token(c.user), `query($id: ID!) { node(id: $id) { id } }`,
+				single := api.Do(t, w.Token(c.user), `query($id: ID!) { node(id: $id) { id } }`,
 					map[string]any{"id": testkit.ID(c.hidden)})
-				want := accessNotFound(t, single, "node")
+				want := single.RequireError(t, "NOT_FOUND", "node")
 				if hidden.Message != want || garbage.Message != want || missing.Message != want {
 					t.Errorf("nodes() answers a hidden id with %q, a missing one with %q "+
 						"and a garbage one with %q, while node(id) answers %q",
@@ -513,19 +478,19 @@ func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
 			// The twin: the hidden node is there, alone, for staff or its members.
 			var owner *ent.User
 			switch c.hidden {
-			case a.SiblingSpace.ID:
-				owner = a.SiblingAdmin
-			case a.ManagedSpace.ID:
-				owner = a.PartnerAdmin
-			case a.Partner.ID:
-				owner = a.PartnerViewer
-			case a.StandaloneDevice.ID:
-				owner = a.StandaloneAdmin
+			case w.SiblingSpace.ID:
+				owner = w.SiblingAdmin
+			case w.ManagedSpace.ID:
+				owner = w.PartnerAdmin
+			case w.Partner.ID:
+				owner = w.PartnerViewer
+			case w.StandaloneDevice.ID:
+				owner = w.StandaloneAdmin
 			default:
 				t.Fatalf("no owner known for %d", c.hidden)
 			}
 			var twin struct{ Nodes []*struct{ ID string } }
-			a.API.Do(a.Token(owner), q, map[string]any{"ids": []string{testkit.ID(c.hidden)}}).Decode(t, &twin)
+			api.Query(t, w.Token(owner), q, &twin, map[string]any{"ids": []string{testkit.ID(c.hidden)}})
 			if len(twin.Nodes) != 1 || twin.Nodes[0] == nil || twin.Nodes[0].ID != testkit.ID(c.hidden) {
 				t.Errorf("owner %s: nodes = %+v", owner.Email, twin.Nodes)
 			}
@@ -540,90 +505,84 @@ func TestAccessNodesMixesVisibleAndHidden(t *testing.T) {
 // a member. Staff get the same paths with empty workspace.
 func TestAccessWorkspaceHiddenOnEveryPath(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
 	const frag = `fragment W on Tenant { id spaces(first: 100) { totalCount edges { node { id } } } members { totalCount } }`
 	type ws struct {
 		ID      string
-		Spaces  accessConn
+		Spaces  idConnection
 		Members struct{ TotalCount int }
 	}
 	paths := []struct {
 		name, query string
 		vars        map[string]any
-		tenants     func(raw json.RawMessage) ([]ws, error)
+		tenants     func(*testing.T, *testkit.Response) []ws
 	}{
 		{"tenant(id)", `query($m: ID!, $s: ID!) { m: tenant(id: $m) { ...W } s: tenant(id: $s) { ...W } }`,
-			map[string]any{"m": testkit.ID(a.Managed.ID), "s": testkit.ID(a.Sibling.ID)},
-			func(raw json.RawMessage) ([]ws, error) {
+			map[string]any{"m": testkit.ID(w.Managed.ID), "s": testkit.ID(w.Sibling.ID)},
+			func(t *testing.T, res *testkit.Response) []ws {
 				var d struct{ M, S ws }
-				err := json.Unmarshal(raw, &d)
-				return []ws{d.M, d.S}, err
+				res.Decode(t, &d)
+				return []ws{d.M, d.S}
 			}},
 		{"node(id)", `query($m: ID!, $s: ID!) { m: node(id: $m) { ...W } s: node(id: $s) { ...W } }`,
-			map[string]any{"m": testkit.ID(a.Managed.ID), "s": testkit.ID(a.Sibling.ID)},
-			func(raw json.RawMessage) ([]ws, error) {
+			map[string]any{"m": testkit.ID(w.Managed.ID), "s": testkit.ID(w.Sibling.ID)},
+			func(t *testing.T, res *testkit.Response) []ws {
 				var d struct{ M, S ws }
-				err := json.Unmarshal(raw, &d)
-				return []ws{d.M, d.S}, err
+				res.Decode(t, &d)
+				return []ws{d.M, d.S}
 			}},
 		{"nodes(ids)", `query($ids: [ID!]!) { nodes(ids: $ids) { ...W } }`,
-			map[string]any{"ids": []string{testkit.ID(a.Managed.ID), testkit.ID(a.Sibling.ID)}},
-			func(raw json.RawMessage) ([]ws, error) {
+			map[string]any{"ids": []string{testkit.ID(w.Managed.ID), testkit.ID(w.Sibling.ID)}},
+			func(t *testing.T, res *testkit.Response) []ws {
 				var d struct{ Nodes []ws }
-				err := json.Unmarshal(raw, &d)
-				return d.Nodes, err
+				res.Decode(t, &d)
+				return d.Nodes
 			}},
 		{"managedTenants", `query($p: ID!) { tenant(id: $p) { managedTenants(first: 100) { edges { node { ...W } } } } }`,
-			map[string]any{"p": testkit.ID(a.Partner.ID)},
-			func(raw json.RawMessage) ([]ws, error) {
+			map[string]any{"p": testkit.ID(w.Partner.ID)},
+			func(t *testing.T, res *testkit.Response) []ws {
 				var d struct {
 					Tenant struct {
 						ManagedTenants struct{ Edges []struct{ Node ws } }
 					}
 				}
-				err := json.Unmarshal(raw, &d)
+				res.Decode(t, &d)
 				var out []ws
 				for _, e := range d.Tenant.ManagedTenants.Edges {
 					out = append(out, e.Node)
 				}
-				return out, err
+				return out
 			}},
 		{"partnerInvoice lines", `query($p: ID!) { partnerInvoice(partnerId: $p, period: "2026-12") { lines { tenant { ...W } } } }`,
-			map[string]any{"p": testkit.ID(a.Partner.ID)},
-			func(raw json.RawMessage) ([]ws, error) {
+			map[string]any{"p": testkit.ID(w.Partner.ID)},
+			func(t *testing.T, res *testkit.Response) []ws {
 				var d struct {
 					PartnerInvoice struct{ Lines []struct{ Tenant ws } }
 				}
-				err := json.Unmarshal(raw, &d)
+				res.Decode(t, &d)
 				var out []ws
 				for _, l := range d.PartnerInvoice.Lines {
 					out = append(out, l.Tenant)
 				}
-				return out, err
+				return out
 			}},
 	}
-	managedMembers, err := a.Client.Membership.Query().Where(membership.TenantID(a.Managed.ID)).Count(accessSys())
+	managedMembers, err := w.Client.Membership.Query().Where(membership.TenantID(w.Managed.ID)).Count(sys)
 	if err != nil || managedMembers != 3 {
 		t.Fatalf("fixture: %d members of Managed, %v", managedMembers, err)
 	}
-	for _, u := range []*ent.User{a.PartnerAdmin, a.Staff} {
+	for _, u := range []*ent.User{w.PartnerAdmin, w.Staff} {
 		for _, p := range paths {
 			t.Run(u.Email+" "+p.name, func(t *testing.T) {
 				t.Parallel()
-				res := a.API.Do(a.Token(u), p.query+" "+frag, p.vars)
-				if len(res.Errors) > 0 {
-					t.Fatalf("errors: %s", res.Raw)
-				}
-				tenants, err := p.tenants(res.Data)
-				if err != nil {
-					t.Fatalf("decode: %v in %s", err, res.Raw)
-				}
+				tenants := p.tenants(t, api.Do(t, w.Token(u), p.query+" "+frag, p.vars))
 				seen := map[string]bool{}
 				for _, tn := range tenants {
 					seen[tn.ID] = true
 					wantSpaces, wantMembers := []string{}, 0
-					if tn.ID == testkit.ID(a.Managed.ID) && u == a.PartnerAdmin {
-						wantSpaces, wantMembers = accessIDs(a.ManagedSpace.ID), managedMembers
+					if tn.ID == testkit.ID(w.Managed.ID) && u == w.PartnerAdmin {
+						wantSpaces, wantMembers = sortedIDs(w.ManagedSpace.ID), managedMembers
 					}
 					if tn.Spaces.TotalCount != len(wantSpaces) || !slices.Equal(tn.Spaces.ids(), wantSpaces) ||
 						tn.Members.TotalCount != wantMembers {
@@ -631,7 +590,7 @@ func TestAccessWorkspaceHiddenOnEveryPath(t *testing.T) {
 							tn.Spaces.TotalCount, tn.Spaces.ids(), tn.Members.TotalCount, wantSpaces, wantMembers)
 					}
 				}
-				if !seen[testkit.ID(a.Managed.ID)] || !seen[testkit.ID(a.Sibling.ID)] || len(seen) != 2 {
+				if !seen[testkit.ID(w.Managed.ID)] || !seen[testkit.ID(w.Sibling.ID)] || len(seen) != 2 {
 					t.Errorf("tenants reached: %v, want Managed and Sibling", seen)
 				}
 			})
@@ -645,34 +604,33 @@ func TestAccessWorkspaceHiddenOnEveryPath(t *testing.T) {
 // other root fields of the request).
 func TestAccessNodesWithOneHiddenID(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
 	const q = `query($ids: [ID!]!) { viewer { user { email } } nodes(ids: $ids) { id } }`
-	token := a.Token(a.SiblingAdmin)
+	token := w.Token(w.SiblingAdmin)
 
 	// The twin first: one visible id is [obj].
 	var ok struct {
 		Viewer struct{ User struct{ Email string } }
 		Nodes  []*struct{ ID string }
 	}
-	a.API.Do(token, q, map[string]any{"ids": []string{testkit.ID(a.SiblingSpace.ID)}}).Decode(t, &ok)
-	if len(ok.Nodes) != 1 || ok.Nodes[0] == nil || ok.Nodes[0].ID != testkit.ID(a.SiblingSpace.ID) {
+	api.Query(t, token, q, &ok, map[string]any{"ids": []string{testkit.ID(w.SiblingSpace.ID)}})
+	if len(ok.Nodes) != 1 || ok.Nodes[0] == nil || ok.Nodes[0].ID != testkit.ID(w.SiblingSpace.ID) {
 		t.Fatalf("visible id: nodes = %+v", ok.Nodes)
 	}
 
 	for what, id := range map[string]string{
-		"hidden":  testkit.ID(a.ManagedSpace.ID),
+		"hidden":  testkit.ID(w.ManagedSpace.ID),
 		"garbage": "abc",
 	} {
 		t.Run(what, func(t *testing.T) {
-			res := a.API.Do(token, q, map[string]any{"ids": []string{id}})
-			if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" {
-				t.Fatalf("want one NOT_FOUND error, got %s", res.Raw)
-			}
+			res := api.Do(t, token, q, map[string]any{"ids": []string{id}})
+			res.RequireCode(t, "NOT_FOUND")
 			var got struct {
 				Viewer *struct{ User struct{ Email string } }
 				Nodes  []*struct{ ID string }
 			}
-			_ = json.Unmarshal(res.Data, &got)
+			res.DecodeData(t, &got)
 			if got.Viewer == nil || len(got.Nodes) != 1 || got.Nodes[0] != nil ||
 				!reflect.DeepEqual(res.Errors[0].Path, []any{"nodes", float64(0)}) {
 				t.Errorf("nodes(ids: [one %s id]) must answer [null] with the error at "+
@@ -686,7 +644,8 @@ func TestAccessNodesWithOneHiddenID(t *testing.T) {
 // pointing at an object the viewer may not see is null, without an error.
 func TestAccessReferenceToHiddenIsNull(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
 	const q = `query($id: ID!) { tenant(id: $id) { id partner { id displayName } } }`
 	type tenantPartner struct {
 		Tenant *struct {
@@ -700,17 +659,17 @@ func TestAccessReferenceToHiddenIsNull(t *testing.T) {
 		tenant      *ent.Tenant
 		wantPartner bool
 	}{
-		{"member of Managed, not of Partner", a.ManagedViewer, a.Managed, false},
-		{"admin of Sibling, not of Partner", a.SiblingAdmin, a.Sibling, false},
-		{"editor of Managed, not of Partner", a.Both, a.Managed, false},
-		{"twin: the partner admin", a.PartnerAdmin, a.Managed, true},
-		{"twin: the partner admin, in Sibling", a.PartnerAdmin, a.Sibling, true},
-		{"twin: staff", a.Staff, a.Sibling, true},
+		{"member of Managed, not of Partner", w.ManagedViewer, w.Managed, false},
+		{"admin of Sibling, not of Partner", w.SiblingAdmin, w.Sibling, false},
+		{"editor of Managed, not of Partner", w.Both, w.Managed, false},
+		{"twin: the partner admin", w.PartnerAdmin, w.Managed, true},
+		{"twin: the partner admin, in Sibling", w.PartnerAdmin, w.Sibling, true},
+		{"twin: staff", w.Staff, w.Sibling, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			res := a.API.Do(a.Token(c.user), q, map[string]any{"id": testkit.ID(c.tenant.ID)})
+			res := api.Do(t, w.Token(c.user), q, map[string]any{"id": testkit.ID(c.tenant.ID)})
 			if len(res.Errors) != 0 {
 				t.Fatalf("a reference to a hidden object must be null without error: %s", res.Raw)
 			}
@@ -720,7 +679,7 @@ func TestAccessReferenceToHiddenIsNull(t *testing.T) {
 				t.Fatalf("tenant: %s", res.Raw)
 			}
 			switch {
-			case c.wantPartner && (got.Tenant.Partner == nil || got.Tenant.Partner.ID != testkit.ID(a.Partner.ID)):
+			case c.wantPartner && (got.Tenant.Partner == nil || got.Tenant.Partner.ID != testkit.ID(w.Partner.ID)):
 				t.Errorf("partner = %+v, want Partner", got.Tenant.Partner)
 			case !c.wantPartner && got.Tenant.Partner != nil:
 				t.Errorf("hidden partner leaked: %+v", got.Tenant.Partner)
@@ -739,15 +698,15 @@ func TestAccessReferenceToHiddenIsNull(t *testing.T) {
 			}
 		}
 	}
-	res := a.API.Do(a.Token(a.ManagedViewer), `{ viewer { memberships { tenant { id partner { id } } } } }`, nil)
+	res := api.Do(t, w.Token(w.ManagedViewer), `{ viewer { memberships { tenant { id partner { id } } } } }`, nil)
 	res.Decode(t, &v)
-	if len(v.Viewer.Memberships) != 1 || v.Viewer.Memberships[0].Tenant.ID != testkit.ID(a.Managed.ID) ||
+	if len(v.Viewer.Memberships) != 1 || v.Viewer.Memberships[0].Tenant.ID != testkit.ID(w.Managed.ID) ||
 		v.Viewer.Memberships[0].Tenant.Partner != nil {
 		t.Errorf("viewer memberships: %s", res.Raw)
 	}
 }
 
-const accessTreeQuery = `query($id: ID!) {
+const treeQuery = `query($id: ID!) {
   tenant(id: $id) {
     managedTenants(first: 50) {
       totalCount
@@ -763,7 +722,7 @@ const accessTreeQuery = `query($id: ID!) {
   }
 }`
 
-type accessTree struct {
+type tree struct {
 	Tenant *struct {
 		ManagedTenants struct {
 			TotalCount int
@@ -802,30 +761,31 @@ type accessTree struct {
 // the other partner's admin gets NOT_FOUND.
 func TestAccessPartnerTree(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
-	vars := map[string]any{"id": testkit.ID(a.Partner.ID)}
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
+	vars := map[string]any{"id": testkit.ID(w.Partner.ID)}
 	type counts struct{ spaces, members, devices, installations int }
 	cases := []struct {
 		name string
 		user *ent.User
 		want map[string]counts // by managed tenant id
 	}{
-		{"partner admin", a.PartnerAdmin, map[string]counts{
-			testkit.ID(a.Managed.ID): {1, 3, 1, 1},
-			testkit.ID(a.Sibling.ID): {0, 0, 0, 0},
+		{"partner admin", w.PartnerAdmin, map[string]counts{
+			testkit.ID(w.Managed.ID): {1, 3, 1, 1},
+			testkit.ID(w.Sibling.ID): {0, 0, 0, 0},
 		}},
-		{"staff", a.Staff, map[string]counts{
-			testkit.ID(a.Managed.ID): {0, 0, 0, 0},
-			testkit.ID(a.Sibling.ID): {0, 0, 0, 0},
+		{"staff", w.Staff, map[string]counts{
+			testkit.ID(w.Managed.ID): {0, 0, 0, 0},
+			testkit.ID(w.Sibling.ID): {0, 0, 0, 0},
 		}},
-		{"partner editor", a.PartnerEditor, map[string]counts{}},
-		{"partner viewer", a.PartnerViewer, map[string]counts{}},
+		{"partner editor", w.PartnerEditor, map[string]counts{}},
+		{"partner viewer", w.PartnerViewer, map[string]counts{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			var got accessTree
-			a.API.Do(a.Token(c.user), accessTreeQuery, vars).Decode(t, &got)
+			var got tree
+			api.Query(t, w.Token(c.user), treeQuery, &got, vars)
 			if got.Tenant == nil {
 				t.Fatal("partner is null")
 			}
@@ -835,7 +795,7 @@ func TestAccessPartnerTree(t *testing.T) {
 			}
 			for _, e := range mt.Edges {
 				n := e.Node
-				w, ok := c.want[n.ID]
+				want, ok := c.want[n.ID]
 				if !ok {
 					t.Errorf("unexpected managed tenant %s", n.ID)
 					continue
@@ -853,19 +813,19 @@ func TestAccessPartnerTree(t *testing.T) {
 				if len(n.Spaces.Edges) != n.Spaces.TotalCount {
 					t.Errorf("%s: %d space edges, totalCount %d", n.ID, len(n.Spaces.Edges), n.Spaces.TotalCount)
 				}
-				if got != w {
-					t.Errorf("managed tenant %s: got %+v, want %+v", n.ID, got, w)
+				if got != want {
+					t.Errorf("managed tenant %s: got %+v, want %+v", n.ID, got, want)
 				}
 			}
 		})
 	}
 	t.Run("twin: the other partner's admin", func(t *testing.T) {
 		t.Parallel()
-		accessNotFound(t, a.API.Do(a.Token(a.OtherPartnerAdmin), accessTreeQuery, vars), "tenant")
+		api.Do(t, w.Token(w.OtherPartnerAdmin), treeQuery, vars).RequireError(t, "NOT_FOUND", "tenant")
 	})
 	t.Run("twin: the sibling's admin", func(t *testing.T) {
 		t.Parallel()
-		accessNotFound(t, a.API.Do(a.Token(a.SiblingAdmin), accessTreeQuery, vars), "tenant")
+		api.Do(t, w.Token(w.SiblingAdmin), treeQuery, vars).RequireError(t, "NOT_FOUND", "tenant")
 	})
 }
 
@@ -873,42 +833,43 @@ func TestAccessPartnerTree(t *testing.T) {
 // editors and viewers gain nothing in its managed tenants.
 func TestAccessPartnerNonAdminsSeeNoManagedTenant(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
-	for _, u := range []*ent.User{a.PartnerEditor, a.PartnerViewer} {
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
+	for _, u := range []*ent.User{w.PartnerEditor, w.PartnerViewer} {
 		t.Run(u.Email, func(t *testing.T) {
 			t.Parallel()
-			token := a.Token(u)
+			token := w.Token(u)
 			var got struct {
 				Tenant *struct {
 					ID             string
 					ViewerRole     string
-					ManagedTenants accessConn
+					ManagedTenants idConnection
 				}
 			}
-			a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id viewerRole managedTenants(first: 100) { totalCount edges { node { id } } } } }`,
-				map[string]any{"id": testkit.ID(a.Partner.ID)}).Decode(t, &got)
+			api.Query(t, token, `query($id: ID!) { tenant(id: $id) { id viewerRole managedTenants(first: 100) { totalCount edges { node { id } } } } }`, &got,
+				map[string]any{"id": testkit.ID(w.Partner.ID)})
 			if got.Tenant == nil || got.Tenant.ViewerRole == "ADMIN" || got.Tenant.ViewerRole == "" {
 				t.Fatalf("partner tenant: %+v", got.Tenant)
 			}
 			if got.Tenant.ManagedTenants.TotalCount != 0 || len(got.Tenant.ManagedTenants.Edges) != 0 {
 				t.Errorf("managedTenants = %+v, want empty", got.Tenant.ManagedTenants)
 			}
-			for _, tn := range []*ent.Tenant{a.Managed, a.Sibling} {
+			for _, tn := range []*ent.Tenant{w.Managed, w.Sibling} {
 				vars := map[string]any{"id": testkit.ID(tn.ID)}
-				accessNotFound(t, a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id } }`, vars), "tenant")
-				accessNotFound(t, a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, vars), "node")
+				api.Do(t, token, `query($id: ID!) { tenant(id: $id) { id } }`, vars).RequireError(t, "NOT_FOUND", "tenant")
+				api.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, vars).RequireError(t, "NOT_FOUND", "node")
 			}
-			accessNotFound(t, a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`,
-				map[string]any{"id": testkit.ID(a.ManagedSpace.ID)}), "node")
+			api.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`,
+				map[string]any{"id": testkit.ID(w.ManagedSpace.ID)}).RequireError(t, "NOT_FOUND", "node")
 		})
 	}
 	// The twin: the partner's admin sees both.
 	var got struct {
-		Tenant struct{ ManagedTenants accessConn }
+		Tenant struct{ ManagedTenants idConnection }
 	}
-	a.API.Do(a.Token(a.PartnerAdmin), `query($id: ID!) { tenant(id: $id) { managedTenants(first: 100) { totalCount edges { node { id } } } } }`,
-		map[string]any{"id": testkit.ID(a.Partner.ID)}).Decode(t, &got)
-	if mt := got.Tenant.ManagedTenants; mt.TotalCount != 2 || !slices.Equal(mt.ids(), accessIDs(a.Managed.ID, a.Sibling.ID)) {
+	api.Query(t, w.Token(w.PartnerAdmin), `query($id: ID!) { tenant(id: $id) { managedTenants(first: 100) { totalCount edges { node { id } } } } }`, &got,
+		map[string]any{"id": testkit.ID(w.Partner.ID)})
+	if mt := got.Tenant.ManagedTenants; mt.TotalCount != 2 || !slices.Equal(mt.ids(), sortedIDs(w.Managed.ID, w.Sibling.ID)) {
 		t.Errorf("partner admin: managedTenants = %+v", mt)
 	}
 }
@@ -918,39 +879,40 @@ func TestAccessPartnerNonAdminsSeeNoManagedTenant(t *testing.T) {
 // entry point that takes an id; its own objects are there (the twin).
 func TestAccessOtherPartnerSeesNothingOfPartnersTree(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
-	token := a.Token(a.OtherPartnerAdmin)
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
+	token := w.Token(w.OtherPartnerAdmin)
 	ids := map[string]int{
-		"Partner": a.Partner.ID, "Managed": a.Managed.ID, "Sibling": a.Sibling.ID,
-		"Managed space": a.ManagedSpace.ID, "Managed device": a.ManagedDevice.ID,
-		"Managed installation": a.ManagedInstallation.ID, "Sibling space": a.SiblingSpace.ID,
-		"Partner membership": a.membershipOf(t, a.Partner, a.PartnerAdmin).ID,
-		"Managed membership": a.membershipOf(t, a.Managed, a.PartnerAdmin).ID,
-		"Partner's plan":     a.Catalog.Plans["t-pro"].ID,
-		"Partner admin user": a.PartnerAdmin.ID,
+		"Partner": w.Partner.ID, "Managed": w.Managed.ID, "Sibling": w.Sibling.ID,
+		"Managed space": w.ManagedSpace.ID, "Managed device": w.ManagedDevice.ID,
+		"Managed installation": w.ManagedInstallation.ID, "Sibling space": w.SiblingSpace.ID,
+		"Partner membership": membershipOf(t, w, w.Partner, w.PartnerAdmin).ID,
+		"Managed membership": membershipOf(t, w, w.Managed, w.PartnerAdmin).ID,
+		"Partner's plan":     w.Catalog.Plans["t-pro"].ID,
+		"Partner admin user": w.PartnerAdmin.ID,
 	}
 	for name, id := range ids {
-		res := a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
-		t.Run("node "+name, func(t *testing.T) { accessNotFound(t, res, "node") })
+		res := api.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
+		t.Run("node "+name, func(t *testing.T) { res.RequireError(t, "NOT_FOUND", "node") })
 	}
-	for _, tn := range []*ent.Tenant{a.Partner, a.Managed, a.Sibling} {
+	for _, tn := range []*ent.Tenant{w.Partner, w.Managed, w.Sibling} {
 		vars := map[string]any{"id": testkit.ID(tn.ID)}
 		t.Run(tn.DisplayName, func(t *testing.T) {
-			accessNotFound(t, a.API.Do(token, `query($id: ID!) { tenant(id: $id) { id } }`, vars), "tenant")
-			accessNotFound(t, a.API.Do(token, `query($id: ID!) { visibleSettings(tenantId: $id) }`, vars), "visibleSettings")
+			api.Do(t, token, `query($id: ID!) { tenant(id: $id) { id } }`, vars).RequireError(t, "NOT_FOUND", "tenant")
+			api.Do(t, token, `query($id: ID!) { visibleSettings(tenantId: $id) }`, vars).RequireError(t, "NOT_FOUND", "visibleSettings")
 		})
 	}
 	t.Run("partner's catalog and invoice", func(t *testing.T) {
-		vars := map[string]any{"id": testkit.ID(a.Partner.ID)}
-		accessNotFound(t, a.API.Do(token, `query($id: ID!) { planCatalog(partnerId: $id, kind: TENANT) { id } }`, vars), "planCatalog")
-		accessNotFound(t, a.API.Do(token, `query($id: ID!) { partnerInvoice(partnerId: $id, period: "2026-11") { total { amount } } }`, vars), "partnerInvoice")
+		vars := map[string]any{"id": testkit.ID(w.Partner.ID)}
+		api.Do(t, token, `query($id: ID!) { planCatalog(partnerId: $id, kind: TENANT) { id } }`, vars).RequireError(t, "NOT_FOUND", "planCatalog")
+		api.Do(t, token, `query($id: ID!) { partnerInvoice(partnerId: $id, period: "2026-11") { total { amount } } }`, vars).RequireError(t, "NOT_FOUND", "partnerInvoice")
 	})
 	t.Run("twin: its own tree", func(t *testing.T) {
-		own := map[string]int{"OtherPartner": a.OtherPartner.ID, "own plan": a.OtherCatalog.Plans["t-pro"].ID,
-			"own membership": a.membershipOf(t, a.OtherPartner, a.OtherPartnerAdmin).ID}
+		own := map[string]int{"OtherPartner": w.OtherPartner.ID, "own plan": w.OtherCatalog.Plans["t-pro"].ID,
+			"own membership": membershipOf(t, w, w.OtherPartner, w.OtherPartnerAdmin).ID}
 		for name, id := range own {
 			var got struct{ Node *struct{ ID string } }
-			a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)}).Decode(t, &got)
+			api.Query(t, token, `query($id: ID!) { node(id: $id) { id } }`, &got, map[string]any{"id": testkit.ID(id)})
 			if got.Node == nil || got.Node.ID != testkit.ID(id) {
 				t.Errorf("%s: node = %+v", name, got.Node)
 			}
@@ -962,35 +924,36 @@ func TestAccessOtherPartnerSeesNothingOfPartnersTree(t *testing.T) {
 // one partner share nothing: not the tenant, not its workspace, not the users.
 func TestAccessSiblingsSeeNothingOfEachOther(t *testing.T) {
 	t.Parallel()
-	a := accessSetup(t)
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
+	api := testkit.NewAPI(t, w.Store, nil)
 	pairs := []struct {
 		user  *ent.User
 		other *ent.Tenant
 		objs  []int
 		own   []int
 	}{
-		{a.SiblingAdmin, a.Managed,
-			[]int{a.Managed.ID, a.ManagedSpace.ID, a.ManagedDevice.ID, a.ManagedInstallation.ID,
-				a.membershipOf(t, a.Managed, a.ManagedViewer).ID, a.ManagedViewer.ID},
-			[]int{a.Sibling.ID, a.SiblingSpace.ID, a.SiblingDevice.ID, a.SiblingInstallation.ID}},
-		{a.ManagedViewer, a.Sibling,
-			[]int{a.Sibling.ID, a.SiblingSpace.ID, a.SiblingDevice.ID, a.SiblingInstallation.ID,
-				a.membershipOf(t, a.Sibling, a.SiblingAdmin).ID, a.SiblingAdmin.ID},
-			[]int{a.Managed.ID, a.ManagedSpace.ID, a.ManagedDevice.ID, a.ManagedInstallation.ID}},
+		{w.SiblingAdmin, w.Managed,
+			[]int{w.Managed.ID, w.ManagedSpace.ID, w.ManagedDevice.ID, w.ManagedInstallation.ID,
+				membershipOf(t, w, w.Managed, w.ManagedViewer).ID, w.ManagedViewer.ID},
+			[]int{w.Sibling.ID, w.SiblingSpace.ID, w.SiblingDevice.ID, w.SiblingInstallation.ID}},
+		{w.ManagedViewer, w.Sibling,
+			[]int{w.Sibling.ID, w.SiblingSpace.ID, w.SiblingDevice.ID, w.SiblingInstallation.ID,
+				membershipOf(t, w, w.Sibling, w.SiblingAdmin).ID, w.SiblingAdmin.ID},
+			[]int{w.Managed.ID, w.ManagedSpace.ID, w.ManagedDevice.ID, w.ManagedInstallation.ID}},
 	}
 	for _, p := range pairs {
 		t.Run(p.user.Email, func(t *testing.T) {
 			t.Parallel()
-			token := a.Token(p.user)
+			token := w.Token(p.user)
 			for _, id := range p.objs {
-				res := a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)})
-				if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || !res.DataIsNull("node") {
-					t.Errorf("sibling's object %s: %s", testkit.ID(id), res.Raw)
-				}
+				t.Run("sibling's "+testkit.ID(id), func(t *testing.T) {
+					api.Do(t, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)}).
+						RequireError(t, "NOT_FOUND", "node")
+				})
 			}
 			for _, id := range p.own {
 				var got struct{ Node *struct{ ID string } }
-				a.API.Do(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": testkit.ID(id)}).Decode(t, &got)
+				api.Query(t, token, `query($id: ID!) { node(id: $id) { id } }`, &got, map[string]any{"id": testkit.ID(id)})
 				if got.Node == nil {
 					t.Errorf("own object %s not found", testkit.ID(id))
 				}

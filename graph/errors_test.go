@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,11 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"entgo.io/ent/privacy"
 	gqlgraphql "github.com/99designs/gqlgen/graphql"
@@ -28,34 +26,24 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/testkit"
 )
 
-// errLeaks are texts that must never reach a caller: SQL, driver and
+// leaks are texts that must never reach a caller: SQL, driver and
 // database names, stack traces.
-var errLeaks = []string{"sql", "SQL", "database", "driver", "sqlite", "pq:", "goroutine", ".go:"}
+var leaks = []string{"sql", "SQL", "database", "driver", "sqlite", "pq:", "goroutine", ".go:"}
 
-// errRequireNoLeak fails if body holds any of errLeaks or of extra.
-func errRequireNoLeak(t *testing.T, body []byte, extra ...string) {
+// requireNoLeak fails if body holds any of leaks or of extra.
+func requireNoLeak(t *testing.T, body []byte, extra ...string) {
 	t.Helper()
-	for _, s := range append(errLeaks, extra...) {
+	for _, s := range slices.Concat(leaks, extra) { // never append to the shared leaks
 		if bytes.Contains(body, []byte(s)) {
 			t.Fatalf("response leaks %q: %s", s, body)
 		}
 	}
 }
 
-// errPost posts a GraphQL request and returns the decoded response and the
-// response headers.
-func errPost(t *testing.T, api *testkit.API, token, query string, vars map[string]any) (*testkit.Response, http.Header) {
+// requireRequestIDs checks every error carries the response's request id.
+func requireRequestIDs(t *testing.T, res *testkit.Response) string {
 	t.Helper()
-	client := *api
-	client.T = t
-	res := client.Do(token, query, vars)
-	return res, res.Header
-}
-
-// errRequireRequestIDs checks every error carries the response's request id.
-func errRequireRequestIDs(t *testing.T, res *testkit.Response, h http.Header) string {
-	t.Helper()
-	id := h.Get("X-Request-Id")
+	id := res.Header.Get("X-Request-Id")
 	if id == "" {
 		t.Fatalf("no X-Request-Id header")
 	}
@@ -70,36 +58,12 @@ func errRequireRequestIDs(t *testing.T, res *testkit.Response, h http.Header) st
 	return id
 }
 
-// errLogLines returns the server's log records, waiting briefly for one
-// that satisfies ok.
-func errLogLines(t *testing.T, api *testkit.API, ok func(map[string]any) bool) []map[string]any {
+// errorLogOf is the server's ERROR log record of a request. The
+// request's errors are logged while it is served, before Do returns.
+func errorLogOf(t *testing.T, api *testkit.API, id string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		var recs []map[string]any
-		sc := bufio.NewScanner(bytes.NewReader(append([]byte(nil), api.Log.Bytes()...)))
-		sc.Buffer(make([]byte, 1<<20), 1<<24)
-		found := false
-		for sc.Scan() {
-			var rec map[string]any
-			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-				continue
-			}
-			recs = append(recs, rec)
-			found = found || ok(rec)
-		}
-		if found || time.Now().After(deadline) {
-			return recs
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func errFindErrorLog(t *testing.T, api *testkit.API, id string) map[string]any {
-	t.Helper()
-	isIt := func(rec map[string]any) bool { return rec["level"] == "ERROR" && rec["request_id"] == id }
-	for _, rec := range errLogLines(t, api, isIt) {
-		if isIt(rec) {
+	for _, rec := range api.Log.Records() {
+		if rec["level"] == "ERROR" && rec["request_id"] == id {
 			return rec
 		}
 	}
@@ -122,19 +86,20 @@ func TestInternalErrorWhenTheDatabaseIsGone(t *testing.T) {
 		`{ viewer { user { email } } }`,
 		fmt.Sprintf(`{ partnerInvoice(partnerId: %q, period: "2026-11") { period } }`, testkit.ID(w.Partner.ID)),
 	} {
-		res, h := errPost(t, api, token, q, nil)
+		res := api.Do(t, token, q, nil)
 		if res.Status != http.StatusOK && res.Status < 500 {
 			t.Fatalf("HTTP %d, want 200 with a GraphQL error or a 5xx", res.Status)
 		}
-		if len(res.Errors) != 1 || res.Errors[0].Code() != "INTERNAL" || res.Errors[0].Message != "internal error" {
-			t.Fatalf("want one INTERNAL \"internal error\", got %s", res.Raw)
+		res.RequireCode(t, "INTERNAL")
+		if msg := res.Errors[0].Message; msg != "internal error" {
+			t.Fatalf("message %q, want \"internal error\"", msg)
 		}
 		if len(res.Data) != 0 && string(res.Data) != "null" {
 			t.Fatalf("data = %s", res.Data)
 		}
-		errRequireNoLeak(t, res.Raw, "closed", "auth:", "look up")
-		id := errRequireRequestIDs(t, res, h)
-		rec := errFindErrorLog(t, api, id)
+		requireNoLeak(t, res.Raw, "closed", "auth:", "look up")
+		id := requireRequestIDs(t, res)
+		rec := errorLogOf(t, api, id)
 		if msg := fmt.Sprint(rec["error"]); !strings.Contains(msg, "closed") {
 			t.Errorf("the log should keep the cause for operators, got %v", rec)
 		}
@@ -142,18 +107,13 @@ func TestInternalErrorWhenTheDatabaseIsGone(t *testing.T) {
 
 	// Liveness does not need the database; readiness does.
 	for path, want := range map[string]int{"/healthz": http.StatusOK, "/readyz": http.StatusServiceUnavailable} {
-		res, err := http.Get(api.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != want {
-			t.Errorf("GET %s = %d, want %d", path, res.StatusCode, want)
+		res := api.HTTP(t, testkit.Request{Method: http.MethodGet, Path: path})
+		if res.Status != want {
+			t.Errorf("GET %s = %d, want %d", path, res.Status, want)
 		}
 		for _, leak := range []string{"sql:", "closed", "goroutine", ".go:"} {
-			if bytes.Contains(body, []byte(leak)) {
-				t.Errorf("GET %s leaks %q: %s", path, leak, body)
+			if bytes.Contains(res.Raw, []byte(leak)) {
+				t.Errorf("GET %s leaks %q: %s", path, leak, res.Raw)
 			}
 		}
 	}
@@ -202,47 +162,33 @@ func TestInternalErrorInAResolver(t *testing.T) {
 			t.Parallel()
 			w := testkit.NewWorld(t)
 			api := testkit.NewAPI(t, w.Store, nil)
-			before := authCountsExcept(t, w.Client, tc.drop)
+			before := testkit.Rows(t, w.Store, tc.drop)
 			if _, err := w.Store.DB.Exec(`DROP TABLE ` + tc.drop); err != nil {
 				t.Fatal(err)
 			}
 			q, vars := tc.query(w)
-			res, h := errPost(t, api, tc.token(w), q, vars)
+			res := api.Do(t, tc.token(w), q, vars)
 			if res.Status != http.StatusOK {
 				t.Errorf("HTTP %d, want 200", res.Status)
 			}
-			if len(res.Errors) != 1 || res.Errors[0].Code() != "INTERNAL" || res.Errors[0].Message != "internal error" {
-				t.Fatalf("want one INTERNAL \"internal error\", got %s", res.Raw)
+			if msg := res.RequireError(t, "INTERNAL", tc.field); msg != "internal error" {
+				t.Fatalf("message %q, want \"internal error\"", msg)
 			}
-			if p := fmt.Sprint(res.Errors[0].Path); p != "["+tc.field+"]" {
-				t.Errorf("path = %s", p)
-			}
-			if !res.DataIsNull(tc.field) {
-				t.Errorf("data = %s", res.Data)
-			}
-			errRequireNoLeak(t, res.Raw, tc.drop, "no such table", "does not exist", "relation", "Broken Co")
+			requireNoLeak(t, res.Raw, tc.drop, "no such table", "does not exist", "relation", "Broken Co")
 			for k := range res.Errors[0].Extensions {
 				if k != "code" && k != "requestId" {
 					t.Errorf("extra extension %q: %s", k, res.Raw)
 				}
 			}
-			id := errRequireRequestIDs(t, res, h)
-			rec := errFindErrorLog(t, api, id)
+			id := requireRequestIDs(t, res)
+			rec := errorLogOf(t, api, id)
 			if msg := fmt.Sprint(rec["error"]); !strings.Contains(msg, tc.drop) {
 				t.Errorf("the log should name the failure for operators, got %v", rec)
 			}
 			// Nothing was written: a failed write is all or nothing.
-			if after := authCountsExcept(t, w.Client, tc.drop); !maps.Equal(before, after) {
-				t.Errorf("rows changed: %v -> %v", before, after)
-			}
+			testkit.RequireRows(t, w.Store, before)
 		})
 	}
-}
-
-// authCountsExcept is authCounts without the table that was dropped.
-func authCountsExcept(t *testing.T, c *ent.Client, dropped string) map[string]int {
-	t.Helper()
-	return testkit.RowCounts(t, c, dropped)
 }
 
 // TestEveryErrorCarriesTheRequestID: whatever the failure (authentication,
@@ -269,7 +215,7 @@ func TestEveryErrorCarriesTheRequestID(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, h := errPost(t, api, tc.token, tc.query, nil)
+			res := api.Do(t, tc.token, tc.query, nil)
 			if len(res.Errors) != len(tc.codes) {
 				t.Fatalf("want %d errors, got %s", len(tc.codes), res.Raw)
 			}
@@ -278,8 +224,8 @@ func TestEveryErrorCarriesTheRequestID(t *testing.T) {
 					t.Errorf("error %d has code %q, want %q", i, got, want)
 				}
 			}
-			errRequireRequestIDs(t, res, h)
-			errRequireNoLeak(t, res.Raw)
+			requireRequestIDs(t, res)
+			requireNoLeak(t, res.Raw)
 		})
 	}
 }
@@ -291,8 +237,8 @@ func TestRequestIDsDiffer(t *testing.T) {
 	api := testkit.NewAPI(t, w.Store, nil)
 	seen := map[string]bool{}
 	for i := 0; i < 10; i++ {
-		res, h := errPost(t, api, "", `{ viewer { isStaff } }`, nil)
-		id := errRequireRequestIDs(t, res, h)
+		res := api.Do(t, "", `{ viewer { isStaff } }`, nil)
+		id := requireRequestIDs(t, res)
 		if seen[id] {
 			t.Fatalf("request id %s reused", id)
 		}
@@ -300,8 +246,8 @@ func TestRequestIDsDiffer(t *testing.T) {
 	}
 }
 
-// errJSONText is s as it appears inside a JSON string.
-func errJSONText(s string) string {
+// jsonText is s as it appears inside a JSON string.
+func jsonText(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b[1 : len(b)-1])
 }
@@ -364,13 +310,13 @@ func TestErrorPresenter(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.code == "INTERNAL" {
-				errRequireNoLeak(t, wire, "relation", "does not exist")
+				requireNoLeak(t, wire, "relation", "does not exist")
 				if bytes.Contains(wire, []byte("canceled")) || bytes.Contains(wire, []byte("billing")) || bytes.Contains(wire, []byte("load")) {
 					t.Fatalf("wire form leaks: %s", wire)
 				}
 			}
 			if tc.logged {
-				if !strings.Contains(logs.String(), requestid.FromContext(ctx)) || !strings.Contains(logs.String(), errJSONText(tc.err.Error())) {
+				if !strings.Contains(logs.String(), requestid.FromContext(ctx)) || !strings.Contains(logs.String(), jsonText(tc.err.Error())) {
 					t.Fatalf("internal error not logged with its cause and request id: %s", logs.String())
 				}
 			} else if logs.Len() != 0 {
@@ -416,7 +362,7 @@ func TestRecover(t *testing.T) {
 				t.Fatalf("message %q repeats the panic", s)
 			}
 			text := logs.String()
-			for _, want := range []string{"req-panic", errJSONText(fmt.Sprint(p)), "goroutine", "errors_test.go"} {
+			for _, want := range []string{"req-panic", jsonText(fmt.Sprint(p)), "goroutine", "errors_test.go"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("log lacks %q: %s", want, text)
 				}
@@ -428,7 +374,7 @@ func TestRecover(t *testing.T) {
 			if got.Extensions["code"] != "INTERNAL" || got.Message != "internal error" {
 				t.Fatalf("presented %s", wire)
 			}
-			errRequireNoLeak(t, wire)
+			requireNoLeak(t, wire)
 			if bytes.Contains(wire, []byte("boom")) || bytes.Contains(wire, []byte("secret")) {
 				t.Fatalf("presented %s", wire)
 			}

@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/phystack/managed-tenants-api/ent"
-	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
@@ -33,15 +31,15 @@ const invoiceQuery = `query($p: ID!, $period: String!) {
   }
 }`
 
-type invMoney struct{ Amount, Currency string }
+type money struct{ Amount, Currency string }
 
-type invLine struct {
+type invoiceLine struct {
 	Tenant struct{ ID, DisplayName string }
 	Plan   struct{ ID, Code string }
 	Kind   string
 	From   string
 	To     string
-	Amount invMoney
+	Amount money
 }
 
 type invoice struct {
@@ -49,12 +47,12 @@ type invoice struct {
 	Period        string
 	Currency      string
 	BillingEntity struct{ ID, Code, LegalName, Country string }
-	Lines         []invLine
-	Total         invMoney
+	Lines         []invoiceLine
+	Total         money
 }
 
-// invWant is one expected line, keyed by tenant and kind.
-type invWant struct {
+// wantLine is one expected line, keyed by tenant and kind.
+type wantLine struct {
 	tenant   *ent.Tenant
 	plan     *ent.Plan
 	kind     string
@@ -62,16 +60,16 @@ type invWant struct {
 	amount   string
 }
 
-func invFetch(t *testing.T, api *testkit.API, token string, partner *ent.Tenant, period string) invoice {
+func fetchInvoice(t *testing.T, api *testkit.API, token string, partner *ent.Tenant, period string) invoice {
 	t.Helper()
 	var got struct{ PartnerInvoice invoice }
-	api.Do(token, invoiceQuery, map[string]any{"p": testkit.ID(partner.ID), "period": period}).Decode(t, &got)
+	api.Query(t, token, invoiceQuery, &got, map[string]any{"p": testkit.ID(partner.ID), "period": period})
 	return got.PartnerInvoice
 }
 
-// invCheck compares lines as a set (by tenant and kind) and checks every
+// checkInvoice compares lines as a set (by tenant and kind) and checks every
 // amount is in the invoice currency and the total is their sum as printed.
-func invCheck(t *testing.T, inv invoice, currency string, want []invWant, total string) {
+func checkInvoice(t *testing.T, inv invoice, currency string, want []wantLine, total string) {
 	t.Helper()
 	if inv.Currency != currency || inv.Total.Currency != currency {
 		t.Errorf("currency = %q, total currency = %q, want %q", inv.Currency, inv.Total.Currency, currency)
@@ -82,7 +80,7 @@ func invCheck(t *testing.T, inv invoice, currency string, want []invWant, total 
 	if len(inv.Lines) != len(want) {
 		t.Fatalf("got %d lines, want %d: %+v", len(inv.Lines), len(want), inv.Lines)
 	}
-	byKey := map[string]invLine{}
+	byKey := map[string]invoiceLine{}
 	for _, l := range inv.Lines {
 		k := l.Tenant.ID + "/" + l.Kind
 		if _, dup := byKey[k]; dup {
@@ -116,23 +114,23 @@ func TestPartnerInvoiceWorkedExample(t *testing.T) {
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
 	tp, sp := w.Catalog.Plans["t-pro"], w.Catalog.Plans["s-prem"]
-	be, err := w.Client.BillingEntity.Get(rule.SystemContext(context.Background()), w.Partner.BillingEntityID)
+	be, err := w.Client.BillingEntity.Get(sys, w.Partner.BillingEntityID)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	lines := func(from, to, tenantAmount, supportAmount string) []invWant {
-		var out []invWant
+	lines := func(from, to, tenantAmount, supportAmount string) []wantLine {
+		var out []wantLine
 		for _, m := range []*ent.Tenant{w.Managed, w.Sibling} {
 			out = append(out,
-				invWant{m, tp, "TENANT", from, to, tenantAmount},
-				invWant{m, sp, "SUPPORT", from, to, supportAmount})
+				wantLine{m, tp, "TENANT", from, to, tenantAmount},
+				wantLine{m, sp, "SUPPORT", from, to, supportAmount})
 		}
 		return out
 	}
 	tests := []struct {
 		period string
-		want   []invWant
+		want   []wantLine
 		total  string
 	}{
 		{"2026-11", lines("2026-11-16T00:00:00.000Z", "2026-12-01T00:00:00.000Z", "150.00", "45.00"), "390.00"},
@@ -151,7 +149,7 @@ func TestPartnerInvoiceWorkedExample(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.period, func(t *testing.T) {
 			for _, reader := range []*ent.User{w.PartnerAdmin, w.Staff} {
-				inv := invFetch(t, api, w.Token(reader), w.Partner, tc.period)
+				inv := fetchInvoice(t, api, w.Token(reader), w.Partner, tc.period)
 				if inv.Period != tc.period {
 					t.Errorf("period = %q, want %q", inv.Period, tc.period)
 				}
@@ -165,7 +163,7 @@ func TestPartnerInvoiceWorkedExample(t *testing.T) {
 				if inv.Lines == nil {
 					t.Errorf("lines is null, want a list")
 				}
-				invCheck(t, inv, "EUR", tc.want, tc.total)
+				checkInvoice(t, inv, "EUR", tc.want, tc.total)
 			}
 		})
 	}
@@ -177,18 +175,18 @@ func TestPartnerInvoiceLineOrderIsStable(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	first := invFetch(t, api, w.Token(w.PartnerAdmin), w.Partner, "2026-12")
+	first := fetchInvoice(t, api, w.Token(w.PartnerAdmin), w.Partner, "2026-12")
 	for i := 0; i < 3; i++ {
-		again := invFetch(t, api, w.Token(w.Staff), w.Partner, "2026-12")
+		again := fetchInvoice(t, api, w.Token(w.Staff), w.Partner, "2026-12")
 		if fmt.Sprint(again.Lines) != fmt.Sprint(first.Lines) {
 			t.Fatalf("line order changed:\n%+v\n%+v", first.Lines, again.Lines)
 		}
 	}
 }
 
-// invPartner creates a partner in a currency with one tenant and one support
+// partnerInCurrency creates a partner in a currency with one tenant and one support
 // plan, a managed tenant subscribed to both from 2026-11-16, and its admin.
-func invPartner(t *testing.T, w *testkit.World, currency string, tenantPrice, supportPrice int64) (*ent.Tenant, *ent.Tenant, *testkit.Catalog, string) {
+func partnerInCurrency(t *testing.T, w *testkit.World, currency string, tenantPrice, supportPrice int64) (*ent.Tenant, *ent.Tenant, *testkit.Catalog, string) {
 	t.Helper()
 	cat := w.Fixture.Catalog(currency,
 		testkit.PlanSpec{Code: "t-" + currency, Name: "Tenant " + currency, Kind: enums.PlanKindTenant, Price: tenantPrice, Active: true},
@@ -236,7 +234,7 @@ func TestPartnerInvoiceCurrencyMinorUnits(t *testing.T) {
 	partners := map[string][]any{}
 	for _, tc := range tests {
 		if _, ok := partners[tc.currency]; !ok {
-			p, m, cat, tok := invPartner(t, w, tc.currency, tc.tenantPrice, tc.supportPrice)
+			p, m, cat, tok := partnerInCurrency(t, w, tc.currency, tc.tenantPrice, tc.supportPrice)
 			partners[tc.currency] = []any{p, m, cat, tok}
 		}
 	}
@@ -244,15 +242,15 @@ func TestPartnerInvoiceCurrencyMinorUnits(t *testing.T) {
 		t.Run(tc.currency+" "+tc.period, func(t *testing.T) {
 			p := partners[tc.currency]
 			partner, managed, cat, tok := p[0].(*ent.Tenant), p[1].(*ent.Tenant), p[2].(*testkit.Catalog), p[3].(string)
-			inv := invFetch(t, api, tok, partner, tc.period)
-			var want []invWant
+			inv := fetchInvoice(t, api, tok, partner, tc.period)
+			var want []wantLine
 			if tc.tenantAmount != "" {
-				want = []invWant{
+				want = []wantLine{
 					{managed, cat.Plans["t-"+tc.currency], "TENANT", tc.span[0], tc.span[1], tc.tenantAmount},
 					{managed, cat.Plans["s-"+tc.currency], "SUPPORT", tc.span[0], tc.span[1], tc.supportAmt},
 				}
 			}
-			invCheck(t, inv, tc.currency, want, tc.total)
+			checkInvoice(t, inv, tc.currency, want, tc.total)
 			if tc.currency == "JPY" {
 				for _, l := range inv.Lines {
 					if strings.Contains(l.Amount.Amount, ".") {
@@ -274,7 +272,6 @@ func TestPartnerInvoiceEndedSubscriptionIsProrated(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	sys := rule.SystemContext(context.Background())
 	sub, err := w.Client.Subscription.Query().
 		Where(subscription.TenantID(w.Sibling.ID), subscription.KindEQ(enums.PlanKindTenant)).Only(sys)
 	if err != nil {
@@ -299,17 +296,17 @@ func TestPartnerInvoiceEndedSubscriptionIsProrated(t *testing.T) {
 	decStart, janStart := "2026-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z"
 
 	// 300.00 * 10.5 / 31 = 101.6129... -> 101.61
-	dec := invFetch(t, api, w.Token(w.PartnerAdmin), w.Partner, "2026-12")
-	invCheck(t, dec, "EUR", []invWant{
+	dec := fetchInvoice(t, api, w.Token(w.PartnerAdmin), w.Partner, "2026-12")
+	checkInvoice(t, dec, "EUR", []wantLine{
 		{w.Managed, tp, "TENANT", decStart, janStart, "300.00"},
 		{w.Managed, sp, "SUPPORT", decStart, janStart, "90.00"},
 		{w.Sibling, tp, "TENANT", decStart, "2026-12-11T12:00:00.000Z", "101.61"},
 	}, "491.61")
 
 	// November is untouched by the ends.
-	nov := invFetch(t, api, w.Token(w.PartnerAdmin), w.Partner, "2026-11")
+	nov := fetchInvoice(t, api, w.Token(w.PartnerAdmin), w.Partner, "2026-11")
 	from, to := "2026-11-16T00:00:00.000Z", "2026-12-01T00:00:00.000Z"
-	invCheck(t, nov, "EUR", []invWant{
+	checkInvoice(t, nov, "EUR", []wantLine{
 		{w.Managed, tp, "TENANT", from, to, "150.00"},
 		{w.Managed, sp, "SUPPORT", from, to, "45.00"},
 		{w.Sibling, tp, "TENANT", from, to, "150.00"},
@@ -317,8 +314,8 @@ func TestPartnerInvoiceEndedSubscriptionIsProrated(t *testing.T) {
 	}, "390.00")
 
 	// After the end, only the running subscriptions are billed.
-	jan := invFetch(t, api, w.Token(w.PartnerAdmin), w.Partner, "2027-01")
-	invCheck(t, jan, "EUR", []invWant{
+	jan := fetchInvoice(t, api, w.Token(w.PartnerAdmin), w.Partner, "2027-01")
+	checkInvoice(t, jan, "EUR", []wantLine{
 		{w.Managed, tp, "TENANT", janStart, "2027-02-01T00:00:00.000Z", "300.00"},
 		{w.Managed, sp, "SUPPORT", janStart, "2027-02-01T00:00:00.000Z", "90.00"},
 	}, "390.00")
@@ -333,11 +330,8 @@ func TestPartnerInvoiceBadPeriod(t *testing.T) {
 		" 2026-11", "2026-11 ", "26-11", "+2026-11", "2026-+1", "２０２６-１１", "2026−11", "10000-01", "2026-1\x00",
 	} {
 		t.Run(fmt.Sprintf("%q", period), func(t *testing.T) {
-			res := api.Do(w.Token(w.PartnerAdmin), invoiceQuery, map[string]any{"p": testkit.ID(w.Partner.ID), "period": period})
-			res.RequireCode(t, "BAD_USER_INPUT")
-			if !res.DataIsNull("partnerInvoice") {
-				t.Errorf("data = %s, want null", res.Data)
-			}
+			res := api.Do(t, w.Token(w.PartnerAdmin), invoiceQuery, map[string]any{"p": testkit.ID(w.Partner.ID), "period": period})
+			res.RequireError(t, "BAD_USER_INPUT", "partnerInvoice")
 		})
 	}
 }
@@ -381,35 +375,23 @@ func TestPartnerInvoiceAccess(t *testing.T) {
 		{"no such tenant, staff", w.Staff, missing, "NOT_FOUND"},
 		{"a plan's id", w.PartnerAdmin, w.Catalog.Plans["t-pro"].ID, "NOT_FOUND"},
 	}
-	var notFoundMessage string
+	notFound := notFoundMessages{}
 	for _, tc := range tests {
-		res := api.Do(w.Token(tc.user), invoiceQuery, map[string]any{"p": testkit.ID(tc.partner), "period": "2026-11"})
-		if tc.code == "" {
-			var got struct{ PartnerInvoice invoice }
-			res.Decode(t, &got)
-			if got.PartnerInvoice.Partner.ID != testkit.ID(tc.partner) {
-				t.Errorf("%s: invoice of %+v", tc.name, got.PartnerInvoice.Partner)
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]any{"p": testkit.ID(tc.partner), "period": "2026-11"}
+			if tc.code == "" {
+				var got struct{ PartnerInvoice invoice }
+				api.Query(t, w.Token(tc.user), invoiceQuery, &got, vars)
+				if got.PartnerInvoice.Partner.ID != testkit.ID(tc.partner) {
+					t.Errorf("invoice of %+v", got.PartnerInvoice.Partner)
+				}
+				return
 			}
-			continue
-		}
-		if len(res.Errors) != 1 || res.Errors[0].Code() != tc.code {
-			t.Errorf("%s: want one %s error, got %s", tc.name, tc.code, res.Raw)
-			continue
-		}
-		if !res.DataIsNull("partnerInvoice") {
-			t.Errorf("%s: data = %s, want null", tc.name, res.Data)
-		}
-		if p := fmt.Sprint(res.Errors[0].Path); p != "[partnerInvoice]" {
-			t.Errorf("%s: error path = %s", tc.name, p)
-		}
-		// A hidden partner and a missing one are indistinguishable.
-		if tc.code == "NOT_FOUND" {
-			if notFoundMessage == "" {
-				notFoundMessage = res.Errors[0].Message
-			} else if res.Errors[0].Message != notFoundMessage {
-				t.Errorf("%s: NOT_FOUND message %q differs from %q", tc.name, res.Errors[0].Message, notFoundMessage)
+			msg := api.Do(t, w.Token(tc.user), invoiceQuery, vars).RequireError(t, tc.code, "partnerInvoice")
+			if tc.code == "NOT_FOUND" {
+				notFound.same(t, "partnerInvoice", msg) // a hidden partner reads like a missing one
 			}
-		}
+		})
 	}
 }
 
@@ -424,12 +406,12 @@ func TestPartnerInvoiceOnlyBillsItsOwnSubscriptions(t *testing.T) {
 	w.Subscribe(client, w.OtherCatalog.Plans["t-pro"], w.OtherPartner, start)
 	w.Subscribe(w.Managed, w.Catalog.Plans["t-max"], w.Managed, start)
 
-	inv := invFetch(t, api, w.Token(w.PartnerAdmin), w.Partner, "2026-11")
+	inv := fetchInvoice(t, api, w.Token(w.PartnerAdmin), w.Partner, "2026-11")
 	if inv.Total.Amount != "390.00" || len(inv.Lines) != 4 {
 		t.Errorf("partner's invoice changed by others' subscriptions: total %s, %d lines", inv.Total.Amount, len(inv.Lines))
 	}
-	other := invFetch(t, api, w.Token(w.OtherPartnerAdmin), w.OtherPartner, "2026-11")
-	invCheck(t, other, "USD", []invWant{
+	other := fetchInvoice(t, api, w.Token(w.OtherPartnerAdmin), w.OtherPartner, "2026-11")
+	checkInvoice(t, other, "USD", []wantLine{
 		{client, w.OtherCatalog.Plans["t-pro"], "TENANT", "2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z", "300.00"},
 	}, "300.00")
 	var tenants []string

@@ -36,7 +36,7 @@ func TestConnectionPageSizeLimits(t *testing.T) {
 				// nested: loaded eagerly by the root resolver
 				fmt.Sprintf(`query($p: ID!) { tenant(id: $p) { managedTenants(first: 5) { edges { node { spaces(%s) { totalCount } } } } } }`, tc.args),
 			} {
-				res := api.Do(token, q, map[string]any{"p": partner})
+				res := api.Do(t, token, q, map[string]any{"p": partner})
 				if tc.ok {
 					if len(res.Errors) != 0 {
 						t.Fatalf("%s: unexpected errors %s", q, res.Raw)
@@ -75,7 +75,7 @@ func TestConnectionPageSizeLimits(t *testing.T) {
 			for k, v := range tc.vars {
 				vars[k] = v
 			}
-			res := api.Do(token, tc.query, vars)
+			res := api.Do(t, token, tc.query, vars)
 			if tc.ok {
 				if len(res.Errors) != 0 {
 					t.Fatalf("unexpected errors %s", res.Raw)
@@ -87,7 +87,7 @@ func TestConnectionPageSizeLimits(t *testing.T) {
 	}
 
 	// Variables are checked too.
-	res := api.Do(token, `query($p: ID!, $n: Int) { tenant(id: $p) { managedTenants(first: $n) { totalCount } } }`,
+	res := api.Do(t, token, `query($p: ID!, $n: Int) { tenant(id: $p) { managedTenants(first: $n) { totalCount } } }`,
 		map[string]any{"p": partner, "n": 1000})
 	res.RequireCode(t, "BAD_USER_INPUT")
 }
@@ -117,7 +117,7 @@ func TestConnectionPagesAndCounts(t *testing.T) {
 	var after any
 	for pages := 0; pages < 5; pages++ {
 		var p page
-		api.Do(w.Token(w.PartnerAdmin), q, map[string]any{"p": testkit.ID(w.Partner.ID), "after": after}).Decode(t, &p)
+		api.Query(t, w.Token(w.PartnerAdmin), q, &p, map[string]any{"p": testkit.ID(w.Partner.ID), "after": after})
 		if p.Tenant.ManagedTenants.TotalCount != 7 {
 			t.Fatalf("totalCount = %d, want 7", p.Tenant.ManagedTenants.TotalCount)
 		}

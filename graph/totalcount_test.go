@@ -80,7 +80,7 @@ func TestNestedTotalCounts(t *testing.T) {
 		}
 		vars["p"] = testkit.ID(partner.ID)
 		var r result
-		api.Do(token, q, vars).Decode(t, &r)
+		api.Query(t, token, q, &r, vars)
 		return r
 	}
 	// want: per tenant (in id order) spaces totalCount, spaces edges.
@@ -134,8 +134,8 @@ func TestNestedTotalCounts(t *testing.T) {
 				}
 			}
 		}
-		api.Do(token, `query($p: ID!) { tenant(id: $p) { managedTenants(first: 0) { totalCount edges { node { id } } } } }`,
-			map[string]any{"p": testkit.ID(partner.ID)}).Decode(t, &r)
+		api.Query(t, token, `query($p: ID!) { tenant(id: $p) { managedTenants(first: 0) { totalCount edges { node { id } } } } }`, &r,
+			map[string]any{"p": testkit.ID(partner.ID)})
 		if mt := r.Tenant.ManagedTenants; mt.TotalCount != 3 || len(mt.Edges) != 0 {
 			t.Fatalf("managedTenants(first: 0): totalCount %d, %d edges; want 3, 0", mt.TotalCount, len(mt.Edges))
 		}
@@ -150,8 +150,8 @@ func TestNestedTotalCounts(t *testing.T) {
 				}
 			}
 		}
-		api.Do(token, `query($p: ID!) { tenant(id: $p) { managedTenants(first: 10) { edges { node { spaces(first: 1) { totalCount } } } } } }`,
-			map[string]any{"p": testkit.ID(partner.ID)}).Decode(t, &r)
+		api.Query(t, token, `query($p: ID!) { tenant(id: $p) { managedTenants(first: 10) { edges { node { spaces(first: 1) { totalCount } } } } } }`, &r,
+			map[string]any{"p": testkit.ID(partner.ID)})
 		var got []int
 		for _, e := range r.Tenant.ManagedTenants.Edges {
 			got = append(got, e.Node.Spaces.TotalCount)

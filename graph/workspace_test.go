@@ -1,41 +1,42 @@
 package graph_test
 
 import (
-	"context"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/device"
 	"github.com/phystack/managed-tenants-api/ent/installation"
 	"github.com/phystack/managed-tenants-api/ent/membership"
-	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/ent/space"
 	"github.com/phystack/managed-tenants-api/ent/user"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
 )
 
 const (
-	wsInvite = `mutation($t: ID!, $email: String!, $role: Role!) {
+	inviteMemberMutation = `mutation($t: ID!, $email: String!, $role: Role!) {
   inviteMember(input: {tenantId: $t, email: $email, role: $role}) {
     membership { id role tenant { id } user { id email invited } }
     userErrors { field message code }
   }
 }`
-	wsSpace = `mutation($t: ID!, $name: String!) {
+	createSpaceMutation = `mutation($t: ID!, $name: String!) {
   createSpace(input: {tenantId: $t, name: $name}) {
     space { id name tenant { id } }
     userErrors { field message code }
   }
 }`
-	wsDevice = `mutation($s: ID!, $name: String!, $serial: String!) {
+	createDeviceMutation = `mutation($s: ID!, $name: String!, $serial: String!) {
   createDevice(input: {spaceId: $s, name: $name, serialNumber: $serial}) {
     device { id name serialNumber space { id } tenant { id } }
     userErrors { field message code }
   }
 }`
-	wsInstall = `mutation($s: ID!, $name: String!, $app: String!, $d: ID) {
+	createInstallationMutation = `mutation($s: ID!, $name: String!, $app: String!, $d: ID) {
   createInstallation(input: {spaceId: $s, name: $name, app: $app, deviceId: $d}) {
     installation { id name app space { id } tenant { id } device { id } }
     userErrors { field message code }
@@ -43,19 +44,11 @@ const (
 }`
 )
 
-type wsUserError struct {
-	Field   []string
-	Message string
-	Code    string
-}
-
-type wsRef struct{ ID string }
-
-type wsPayload struct {
+type workspacePayload struct {
 	Membership *struct {
 		ID     string
 		Role   string
-		Tenant wsRef
+		Tenant node
 		User   struct {
 			ID, Email string
 			Invited   bool
@@ -63,26 +56,26 @@ type wsPayload struct {
 	}
 	Space *struct {
 		ID, Name string
-		Tenant   wsRef
+		Tenant   node
 	}
 	Device *struct {
 		ID, Name, SerialNumber string
-		Space, Tenant          wsRef
+		Space, Tenant          node
 	}
 	Installation *struct {
 		ID, Name, App string
-		Space, Tenant wsRef
-		Device        *wsRef
+		Space, Tenant node
+		Device        *node
 	}
-	UserErrors []wsUserError
+	UserErrors []testkit.UserError
 }
 
-// wsDo runs a workspace mutation and returns its payload (failing on
+// mutateWorkspace runs a workspace mutation and returns its payload (failing on
 // top-level errors).
-func wsDo(t *testing.T, api *testkit.API, token, query string, vars map[string]any) wsPayload {
+func mutateWorkspace(t *testing.T, api *testkit.API, token, query string, vars map[string]any) workspacePayload {
 	t.Helper()
-	var got map[string]wsPayload
-	api.Do(token, query, vars).Decode(t, &got)
+	var got map[string]workspacePayload
+	api.Query(t, token, query, &got, vars)
 	if len(got) != 1 {
 		t.Fatalf("payload = %+v", got)
 	}
@@ -92,66 +85,17 @@ func wsDo(t *testing.T, api *testkit.API, token, query string, vars map[string]a
 		}
 		return p
 	}
-	panic("unreachable")
-}
-
-// wsRequireUserError checks the payload has exactly one user error.
-func wsRequireUserError(t *testing.T, p wsPayload, code string, field ...string) {
-	t.Helper()
-	if len(p.UserErrors) != 1 {
-		t.Fatalf("want one %s user error on %v, got %+v", code, field, p.UserErrors)
-	}
-	e := p.UserErrors[0]
-	if e.Code != code || fmt.Sprint(e.Field) != fmt.Sprint(field) || e.Message == "" {
-		t.Fatalf("user error = %+v, want %s on %v", e, code, field)
-	}
-	if p.Membership != nil || p.Space != nil || p.Device != nil || p.Installation != nil {
-		t.Fatalf("a user error came with an object: %+v", p)
-	}
-}
-
-// wsRequireTopLevel checks the mutation failed with one top-level error of
-// code and no data.
-func wsRequireTopLevel(t *testing.T, res *testkit.Response, field, code string) {
-	t.Helper()
-	res.RequireCode(t, code)
-	if !res.DataIsNull(field) {
-		t.Fatalf("data = %s, want null", res.Data)
-	}
-	if p := fmt.Sprint(res.Errors[0].Path); p != "["+field+"]" {
-		t.Fatalf("error path = %s", p)
-	}
-}
-
-// wsCounts counts the workspace rows in the system context.
-func wsCounts(t *testing.T, c *ent.Client) [5]int {
-	t.Helper()
-	ctx := rule.SystemContext(context.Background())
-	var out [5]int
-	var err error
-	for i, f := range []func() (int, error){
-		func() (int, error) { return c.User.Query().Count(ctx) },
-		func() (int, error) { return c.Membership.Query().Count(ctx) },
-		func() (int, error) { return c.Space.Query().Count(ctx) },
-		func() (int, error) { return c.Device.Query().Count(ctx) },
-		func() (int, error) { return c.Installation.Query().Count(ctx) },
-	} {
-		if out[i], err = f(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
+	return workspacePayload{} // not reached: got holds one payload
 }
 
 func TestInviteMember(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	sys := rule.SystemContext(context.Background())
 	admin := w.Token(w.PartnerAdmin) // ADMIN of Managed
 
 	t.Run("new email creates an invited user", func(t *testing.T) {
-		p := wsDo(t, api, admin, wsInvite, map[string]any{"t": testkit.ID(w.Managed.ID), "email": "  New.Person@Example.COM ", "role": "EDITOR"})
+		p := mutateWorkspace(t, api, admin, inviteMemberMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "email": "  New.Person@Example.COM ", "role": "EDITOR"})
 		if len(p.UserErrors) != 0 || p.Membership == nil {
 			t.Fatalf("payload = %+v", p)
 		}
@@ -173,8 +117,8 @@ func TestInviteMember(t *testing.T) {
 	})
 
 	t.Run("existing user keeps its row and is not marked invited", func(t *testing.T) {
-		before := wsCounts(t, w.Client)
-		p := wsDo(t, api, admin, wsInvite, map[string]any{"t": testkit.ID(w.Managed.ID), "email": "Stranger@example.com", "role": "VIEWER"})
+		before := testkit.Rows(t, w.Store)
+		p := mutateWorkspace(t, api, admin, inviteMemberMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "email": "Stranger@example.com", "role": "VIEWER"})
 		if len(p.UserErrors) != 0 || p.Membership == nil || p.Membership.User.ID != testkit.ID(w.Stranger.ID) || p.Membership.Role != "VIEWER" {
 			t.Fatalf("payload = %+v", p)
 		}
@@ -182,20 +126,21 @@ func TestInviteMember(t *testing.T) {
 		if err != nil || u.Invited {
 			t.Fatalf("stranger = %+v, %v", u, err)
 		}
-		after := wsCounts(t, w.Client)
-		if after[0] != before[0] || after[1] != before[1]+1 {
-			t.Fatalf("users/memberships %v -> %v, want +0/+1", before[:2], after[:2])
+		after := testkit.Rows(t, w.Store)
+		if after["users"] != before["users"] || after["memberships"] != before["memberships"]+1 {
+			t.Fatalf("users %d -> %d, memberships %d -> %d; want +0, +1",
+				before["users"], after["users"], before["memberships"], after["memberships"])
 		}
 	})
 
 	t.Run("existing member is TAKEN", func(t *testing.T) {
 		for _, email := range []string{"managed-viewer@example.com", "Managed-Viewer@EXAMPLE.com", "partner-admin@example.com"} {
-			before := wsCounts(t, w.Client)
-			p := wsDo(t, api, admin, wsInvite, map[string]any{"t": testkit.ID(w.Managed.ID), "email": email, "role": "ADMIN"})
-			wsRequireUserError(t, p, "TAKEN", "input", "email")
-			if after := wsCounts(t, w.Client); after != before {
-				t.Fatalf("%s: rows %v -> %v", email, before, after)
-			}
+			t.Run(email, func(t *testing.T) {
+				before := testkit.Rows(t, w.Store)
+				p := mutateWorkspace(t, api, admin, inviteMemberMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "email": email, "role": "ADMIN"})
+				testkit.RequireUserErrors(t, p, "input.email:TAKEN")
+				testkit.RequireRows(t, w.Store, before)
+			})
 		}
 		// The member's role is unchanged.
 		m, err := w.Client.Membership.Query().Where(membership.TenantID(w.Managed.ID), membership.UserID(w.ManagedViewer.ID)).Only(sys)
@@ -206,23 +151,67 @@ func TestInviteMember(t *testing.T) {
 
 	t.Run("bad email is INVALID", func(t *testing.T) {
 		for _, email := range []string{"", "   ", "not-an-email", "a@", "@example.com", "Ada <ada@example.com>", "a@b@c", "a b@example.com"} {
-			before := wsCounts(t, w.Client)
-			p := wsDo(t, api, admin, wsInvite, map[string]any{"t": testkit.ID(w.Managed.ID), "email": email, "role": "VIEWER"})
-			wsRequireUserError(t, p, "INVALID", "input", "email")
-			if after := wsCounts(t, w.Client); after != before {
-				t.Fatalf("%q: rows %v -> %v", email, before, after)
-			}
+			t.Run(fmt.Sprintf("%q", email), func(t *testing.T) {
+				before := testkit.Rows(t, w.Store)
+				p := mutateWorkspace(t, api, admin, inviteMemberMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "email": email, "role": "VIEWER"})
+				testkit.RequireUserErrors(t, p, "input.email:INVALID")
+				testkit.RequireRows(t, w.Store, before)
+			})
 		}
 	})
 
 	t.Run("a new member can read the tenant", func(t *testing.T) {
-		wsDo(t, api, w.Token(w.StandaloneAdmin), wsInvite, map[string]any{"t": testkit.ID(w.Standalone.ID), "email": "sibling-admin@example.com", "role": "VIEWER"})
+		mutateWorkspace(t, api, w.Token(w.StandaloneAdmin), inviteMemberMutation, map[string]any{"t": testkit.ID(w.Standalone.ID), "email": "sibling-admin@example.com", "role": "VIEWER"})
 		var got struct{ Tenant *struct{ ID string } }
-		api.Do(w.Token(w.SiblingAdmin), `query($id: ID!) { tenant(id: $id) { id } }`, map[string]any{"id": testkit.ID(w.Standalone.ID)}).Decode(t, &got)
+		api.Query(t, w.Token(w.SiblingAdmin), `query($id: ID!) { tenant(id: $id) { id } }`, &got, map[string]any{"id": testkit.ID(w.Standalone.ID)})
 		if got.Tenant == nil || got.Tenant.ID != testkit.ID(w.Standalone.ID) {
 			t.Fatalf("tenant = %+v", got.Tenant)
 		}
 	})
+}
+
+// Invitations of one new email into several tenants at once all succeed:
+// the one that loses the race to create the user retries and finds it.
+func TestConcurrentInvitationsOfANewEmail(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	admin := w.User("many-tenants-admin@example.com")
+	const n = 6
+	var tenants []string
+	for i := 0; i < n; i++ {
+		tn := w.Tenant(testkit.TenantSpec{Name: fmt.Sprintf("Invite %d", i)})
+		w.Member(tn, admin, enums.RoleAdmin)
+		tenants = append(tenants, testkit.ID(tn.ID))
+	}
+	token := w.Fixture.Token(admin)
+	var wg sync.WaitGroup
+	res := make([]*testkit.Response, n)
+	errs := make([]error, n)
+	for i := range tenants {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			res[i], errs[i] = api.Send(token, inviteMemberMutation,
+				map[string]any{"t": tenants[i], "email": "new.person@example.com", "role": "VIEWER"})
+		}(i)
+	}
+	wg.Wait()
+	for i := range tenants {
+		if errs[i] != nil {
+			t.Errorf("invitation %d: %v", i, errs[i])
+			continue
+		}
+		if len(res[i].Errors) > 0 {
+			t.Errorf("invitation %d: %s", i, res[i].Raw)
+			continue
+		}
+		var got struct{ InviteMember workspacePayload }
+		res[i].Decode(t, &got)
+		if p := got.InviteMember; p.Membership == nil || len(p.UserErrors) != 0 {
+			t.Errorf("invitation %d: %s", i, res[i].Raw)
+		}
+	}
 }
 
 // TestWorkspaceMutationAccess: admins invite; admins and editors create;
@@ -240,22 +229,22 @@ func TestWorkspaceMutationAccess(t *testing.T) {
 		vars         func(n int) map[string]any
 	}
 	invite := func(tenant int) call {
-		return call{"inviteMember", wsInvite, func(n int) map[string]any {
+		return call{"inviteMember", inviteMemberMutation, func(n int) map[string]any {
 			return map[string]any{"t": testkit.ID(tenant), "email": fmt.Sprintf("invitee-%d@example.com", n), "role": "VIEWER"}
 		}}
 	}
 	createSpace := func(tenant int) call {
-		return call{"createSpace", wsSpace, func(n int) map[string]any {
+		return call{"createSpace", createSpaceMutation, func(n int) map[string]any {
 			return map[string]any{"t": testkit.ID(tenant), "name": fmt.Sprintf("Space %d", n)}
 		}}
 	}
 	createDevice := func(sp int) call {
-		return call{"createDevice", wsDevice, func(n int) map[string]any {
+		return call{"createDevice", createDeviceMutation, func(n int) map[string]any {
 			return map[string]any{"s": testkit.ID(sp), "name": fmt.Sprintf("Device %d", n), "serial": fmt.Sprintf("ACC-%d", n)}
 		}}
 	}
 	createInstallation := func(sp int) call {
-		return call{"createInstallation", wsInstall, func(n int) map[string]any {
+		return call{"createInstallation", createInstallationMutation, func(n int) map[string]any {
 			return map[string]any{"s": testkit.ID(sp), "name": fmt.Sprintf("App %d", n), "app": "player"}
 		}}
 	}
@@ -302,34 +291,30 @@ func TestWorkspaceMutationAccess(t *testing.T) {
 		{"non-member: sibling admin", w.SiblingAdmin, createInstallation(w.ManagedSpace.ID), "NOT_FOUND"},
 		{"twin: no such space", w.PartnerAdmin, createInstallation(w.ManagedSpace.ID + missing), "NOT_FOUND"},
 	}
-	notFound := map[string]string{} // field -> message of its NOT_FOUND
+	notFound := notFoundMessages{}
 	for i, tc := range tests {
 		t.Run(tc.call.field+"/"+tc.name, func(t *testing.T) {
-			before := wsCounts(t, w.Client)
-			res := api.Do(w.Token(tc.user), tc.call.query, tc.call.vars(i))
-			after := wsCounts(t, w.Client)
+			before := testkit.Rows(t, w.Store)
+			res := api.Do(t, w.Token(tc.user), tc.call.query, tc.call.vars(i))
+			after := testkit.Rows(t, w.Store)
 			if tc.code == "" {
-				var got map[string]wsPayload
+				var got map[string]workspacePayload
 				res.Decode(t, &got)
 				p := got[tc.call.field]
 				if len(p.UserErrors) != 0 || (p.Membership == nil && p.Space == nil && p.Device == nil && p.Installation == nil) {
 					t.Fatalf("payload = %s", res.Raw)
 				}
-				if after == before {
+				if maps.Equal(after, before) {
 					t.Fatalf("nothing was written")
 				}
 				return
 			}
-			wsRequireTopLevel(t, res, tc.call.field, tc.code)
-			if after != before {
+			msg := res.RequireError(t, tc.code, tc.call.field)
+			if !maps.Equal(after, before) {
 				t.Fatalf("a refused request wrote rows: %v -> %v", before, after)
 			}
 			if tc.code == "NOT_FOUND" {
-				msg := res.Errors[0].Message
-				if prev, ok := notFound[tc.call.field]; ok && prev != msg {
-					t.Fatalf("NOT_FOUND message %q differs from %q: hidden and missing ids must look alike", msg, prev)
-				}
-				notFound[tc.call.field] = msg
+				notFound.same(t, tc.call.field, msg)
 			}
 		})
 	}
@@ -339,9 +324,8 @@ func TestCreateSpace(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	sys := rule.SystemContext(context.Background())
 
-	p := wsDo(t, api, w.Token(w.Both), wsSpace, map[string]any{"t": testkit.ID(w.Managed.ID), "name": "  Lobby\u00a0"})
+	p := mutateWorkspace(t, api, w.Token(w.Both), createSpaceMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "name": "  Lobby\u00a0"})
 	if len(p.UserErrors) != 0 || p.Space == nil || p.Space.Name != "Lobby" || p.Space.Tenant.ID != testkit.ID(w.Managed.ID) {
 		t.Fatalf("payload = %+v", p)
 	}
@@ -351,19 +335,19 @@ func TestCreateSpace(t *testing.T) {
 	}
 
 	for _, name := range []string{"", "   ", "\t\n", "a\x00b", "line\nbreak", strings.Repeat("x", 101)} {
-		before := wsCounts(t, w.Client)
-		p := wsDo(t, api, w.Token(w.Both), wsSpace, map[string]any{"t": testkit.ID(w.Managed.ID), "name": name})
-		wsRequireUserError(t, p, "INVALID", "input", "name")
-		if after := wsCounts(t, w.Client); after != before {
-			t.Fatalf("%q: rows %v -> %v", name, before, after)
-		}
+		t.Run(fmt.Sprintf("%q", name), func(t *testing.T) {
+			before := testkit.Rows(t, w.Store)
+			p := mutateWorkspace(t, api, w.Token(w.Both), createSpaceMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "name": name})
+			testkit.RequireUserErrors(t, p, "input.name:INVALID")
+			testkit.RequireRows(t, w.Store, before)
+		})
 	}
 	long := ""
 	for i := 0; i < 101; i++ {
 		long += "é"
 	}
-	wsRequireUserError(t, wsDo(t, api, w.Token(w.Both), wsSpace, map[string]any{"t": testkit.ID(w.Managed.ID), "name": long}), "INVALID", "input", "name")
-	ok := wsDo(t, api, w.Token(w.Both), wsSpace, map[string]any{"t": testkit.ID(w.Managed.ID), "name": long[len("é"):]})
+	testkit.RequireUserErrors(t, mutateWorkspace(t, api, w.Token(w.Both), createSpaceMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "name": long}), "input.name:INVALID")
+	ok := mutateWorkspace(t, api, w.Token(w.Both), createSpaceMutation, map[string]any{"t": testkit.ID(w.Managed.ID), "name": long[len("é"):]})
 	if ok.Space == nil || len(ok.UserErrors) != 0 {
 		t.Fatalf("a 100 code point name was refused: %+v", ok.UserErrors)
 	}
@@ -373,16 +357,15 @@ func TestCreateDevice(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	sys := rule.SystemContext(context.Background())
 	editor := w.Token(w.Both) // EDITOR of Managed and of Standalone
 	otherSpace := w.Space(w.Managed, "Store B")
 
-	create := func(sp *ent.Space, name, serial string) wsPayload {
+	create := func(t *testing.T, sp *ent.Space, name, serial string) workspacePayload {
 		t.Helper()
-		return wsDo(t, api, editor, wsDevice, map[string]any{"s": testkit.ID(sp.ID), "name": name, "serial": serial})
+		return mutateWorkspace(t, api, editor, createDeviceMutation, map[string]any{"s": testkit.ID(sp.ID), "name": name, "serial": serial})
 	}
 
-	p := create(w.ManagedSpace, " Window ", " SN-1 ")
+	p := create(t, w.ManagedSpace, " Window ", " SN-1 ")
 	if len(p.UserErrors) != 0 || p.Device == nil {
 		t.Fatalf("payload = %+v", p)
 	}
@@ -401,19 +384,19 @@ func TestCreateDevice(t *testing.T) {
 		{otherSpace, "Sn-1"},
 		{otherSpace, "sn-a1"}, // the World's device SN-A1
 	} {
-		before := wsCounts(t, w.Client)
-		wsRequireUserError(t, create(tc.space, "Copy", tc.serial), "TAKEN", "input", "serialNumber")
-		if after := wsCounts(t, w.Client); after != before {
-			t.Fatalf("%q: rows %v -> %v", tc.serial, before, after)
-		}
+		t.Run("taken "+tc.serial, func(t *testing.T) {
+			before := testkit.Rows(t, w.Store)
+			testkit.RequireUserErrors(t, create(t, tc.space, "Copy", tc.serial), "input.serialNumber:TAKEN")
+			testkit.RequireRows(t, w.Store, before)
+		})
 	}
 
 	// The same serial in another tenant is fine.
-	p = create(w.StandaloneSpace, "Counter", "sn-1")
+	p = create(t, w.StandaloneSpace, "Counter", "sn-1")
 	if len(p.UserErrors) != 0 || p.Device == nil || p.Device.Tenant.ID != testkit.ID(w.Standalone.ID) {
 		t.Fatalf("same serial in another tenant: %+v", p)
 	}
-	p = create(w.StandaloneSpace, "Counter 2", "SN-A1")
+	p = create(t, w.StandaloneSpace, "Counter 2", "SN-A1")
 	if len(p.UserErrors) != 0 || p.Device == nil {
 		t.Fatalf("the Managed tenant's serial in Standalone: %+v", p)
 	}
@@ -423,31 +406,23 @@ func TestCreateDevice(t *testing.T) {
 	}
 
 	// Blank or invalid names and serials.
+	const name, serial = "input.name:INVALID", "input.serialNumber:INVALID"
 	for _, tc := range []struct {
 		name, serial string
-		fields       []string
+		want         []string
 	}{
-		{"", "SN-X1", []string{"name"}},
-		{"   ", "SN-X2", []string{"name"}},
-		{"Ok", "", []string{"serialNumber"}},
-		{"Ok", "  ", []string{"serialNumber"}},
-		{"Ok", "SN\x00", []string{"serialNumber"}},
-		{"", "", []string{"name", "serialNumber"}},
+		{"", "SN-X1", []string{name}},
+		{"   ", "SN-X2", []string{name}},
+		{"Ok", "", []string{serial}},
+		{"Ok", "  ", []string{serial}},
+		{"Ok", "SN\x00", []string{serial}},
+		{"", "", []string{name, serial}},
 	} {
-		before := wsCounts(t, w.Client)
-		p := create(w.ManagedSpace, tc.name, tc.serial)
-		if p.Device != nil || len(p.UserErrors) != len(tc.fields) {
-			t.Fatalf("%q/%q: payload = %+v", tc.name, tc.serial, p)
-		}
-		for i, f := range tc.fields {
-			e := p.UserErrors[i]
-			if e.Code != "INVALID" || fmt.Sprint(e.Field) != fmt.Sprint([]string{"input", f}) {
-				t.Fatalf("%q/%q: user error %+v, want INVALID on %s", tc.name, tc.serial, e, f)
-			}
-		}
-		if after := wsCounts(t, w.Client); after != before {
-			t.Fatalf("rows %v -> %v", before, after)
-		}
+		t.Run(fmt.Sprintf("%q/%q", tc.name, tc.serial), func(t *testing.T) {
+			before := testkit.Rows(t, w.Store)
+			testkit.RequireUserErrors(t, create(t, w.ManagedSpace, tc.name, tc.serial), tc.want...)
+			testkit.RequireRows(t, w.Store, before)
+		})
 	}
 }
 
@@ -455,29 +430,28 @@ func TestCreateInstallation(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	sys := rule.SystemContext(context.Background())
 	otherSpace := w.Space(w.Managed, "Store B")
 	otherSpaceDevice := w.Device(otherSpace, "SN-B9")
 	siblingDevice := w.Device(w.Space(w.Sibling, "Sibling space"), "SN-S1")
 
-	install := func(token string, sp *ent.Space, name, app string, dev *int) *testkit.Response {
+	install := func(t *testing.T, token string, sp *ent.Space, name, app string, dev *int) *testkit.Response {
 		t.Helper()
 		vars := map[string]any{"s": testkit.ID(sp.ID), "name": name, "app": app}
 		if dev != nil {
 			vars["d"] = testkit.ID(*dev)
 		}
-		return api.Do(token, wsInstall, vars)
+		return api.Do(t, token, createInstallationMutation, vars)
 	}
-	payload := func(res *testkit.Response) wsPayload {
+	payload := func(t *testing.T, res *testkit.Response) workspacePayload {
 		t.Helper()
-		var got struct{ CreateInstallation wsPayload }
+		var got struct{ CreateInstallation workspacePayload }
 		res.Decode(t, &got)
 		if got.CreateInstallation.UserErrors == nil {
 			t.Fatalf("userErrors is null")
 		}
 		return got.CreateInstallation
 	}
-	countNamed := func(name string) int {
+	countNamed := func(t *testing.T, name string) int {
 		t.Helper()
 		n, err := w.Client.Installation.Query().Where(installation.Name(name)).Count(sys)
 		if err != nil {
@@ -488,7 +462,7 @@ func TestCreateInstallation(t *testing.T) {
 
 	t.Run("pinned to a device of its space", func(t *testing.T) {
 		for _, u := range []*ent.User{w.Both, w.PartnerAdmin} {
-			p := payload(install(w.Token(u), w.ManagedSpace, " Menu board ", " signage-player ", &w.ManagedDevice.ID))
+			p := payload(t, install(t, w.Token(u), w.ManagedSpace, " Menu board ", " signage-player ", &w.ManagedDevice.ID))
 			in := p.Installation
 			if len(p.UserErrors) != 0 || in == nil || in.Name != "Menu board" || in.App != "signage-player" ||
 				in.Space.ID != testkit.ID(w.ManagedSpace.ID) || in.Tenant.ID != testkit.ID(w.Managed.ID) ||
@@ -499,35 +473,36 @@ func TestCreateInstallation(t *testing.T) {
 	})
 
 	t.Run("unpinned", func(t *testing.T) {
-		p := payload(install(w.Token(w.Both), w.ManagedSpace, "Floating", "player", nil))
+		p := payload(t, install(t, w.Token(w.Both), w.ManagedSpace, "Floating", "player", nil))
 		if len(p.UserErrors) != 0 || p.Installation == nil || p.Installation.Device != nil {
 			t.Fatalf("payload = %+v", p)
 		}
 	})
 
 	t.Run("device of another space of the tenant is NOT_ALLOWED", func(t *testing.T) {
-		p := payload(install(w.Token(w.Both), w.ManagedSpace, "Cross space", "player", &otherSpaceDevice.ID))
-		wsRequireUserError(t, p, "NOT_ALLOWED", "input", "deviceId")
-		if n := countNamed("Cross space"); n != 0 {
+		p := payload(t, install(t, w.Token(w.Both), w.ManagedSpace, "Cross space", "player", &otherSpaceDevice.ID))
+		testkit.RequireUserErrors(t, p, "input.deviceId:NOT_ALLOWED")
+		if n := countNamed(t, "Cross space"); n != 0 {
 			t.Fatalf("created %d installations", n)
 		}
 	})
 
 	t.Run("device of another tenant the viewer can see is NOT_ALLOWED", func(t *testing.T) {
 		// Both is EDITOR of Managed and of Standalone.
-		before := wsCounts(t, w.Client)
-		p := payload(install(w.Token(w.Both), w.ManagedSpace, "Cross tenant", "player", &w.StandaloneDevice.ID))
-		wsRequireUserError(t, p, "NOT_ALLOWED", "input", "deviceId")
-		p = payload(install(w.Token(w.Both), w.StandaloneSpace, "Cross tenant", "player", &w.ManagedDevice.ID))
-		wsRequireUserError(t, p, "NOT_ALLOWED", "input", "deviceId")
-		if after := wsCounts(t, w.Client); after != before || countNamed("Cross tenant") != 0 {
-			t.Fatalf("created installations: %v -> %v", before, after)
+		before := testkit.Rows(t, w.Store)
+		p := payload(t, install(t, w.Token(w.Both), w.ManagedSpace, "Cross tenant", "player", &w.StandaloneDevice.ID))
+		testkit.RequireUserErrors(t, p, "input.deviceId:NOT_ALLOWED")
+		p = payload(t, install(t, w.Token(w.Both), w.StandaloneSpace, "Cross tenant", "player", &w.ManagedDevice.ID))
+		testkit.RequireUserErrors(t, p, "input.deviceId:NOT_ALLOWED")
+		testkit.RequireRows(t, w.Store, before)
+		if n := countNamed(t, "Cross tenant"); n != 0 {
+			t.Fatalf("created %d installations", n)
 		}
 	})
 
 	t.Run("device the viewer cannot see is NOT_FOUND", func(t *testing.T) {
 		missing := w.ManagedDevice.ID + 1_000_000
-		var msg string
+		notFound := notFoundMessages{}
 		for _, tc := range []struct {
 			user *ent.User
 			dev  int
@@ -538,44 +513,30 @@ func TestCreateInstallation(t *testing.T) {
 			{w.PartnerAdmin, missing},       // twin: a device that does not exist
 			{w.PartnerAdmin, otherSpace.ID}, // twin: not a device id at all
 		} {
-			before := wsCounts(t, w.Client)
-			res := install(w.Token(tc.user), w.ManagedSpace, "Hidden device", "player", &tc.dev)
-			wsRequireTopLevel(t, res, "createInstallation", "NOT_FOUND")
-			if msg == "" {
-				msg = res.Errors[0].Message
-			} else if res.Errors[0].Message != msg {
-				t.Fatalf("NOT_FOUND messages differ: %q vs %q", res.Errors[0].Message, msg)
-			}
-			if after := wsCounts(t, w.Client); after != before {
-				t.Fatalf("rows %v -> %v", before, after)
-			}
+			before := testkit.Rows(t, w.Store)
+			res := install(t, w.Token(tc.user), w.ManagedSpace, "Hidden device", "player", &tc.dev)
+			notFound.same(t, "createInstallation", res.RequireError(t, "NOT_FOUND", "createInstallation"))
+			testkit.RequireRows(t, w.Store, before)
 		}
 	})
 
 	t.Run("blank names are INVALID", func(t *testing.T) {
+		const name, app = "input.name:INVALID", "input.app:INVALID"
 		for _, tc := range []struct {
 			name, app string
-			fields    []string
+			want      []string
 		}{
-			{"", "player", []string{"name"}},
-			{"  ", "player", []string{"name"}},
-			{"Ok", "", []string{"app"}},
-			{"Ok", "\t", []string{"app"}},
-			{"", "", []string{"name", "app"}},
+			{"", "player", []string{name}},
+			{"  ", "player", []string{name}},
+			{"Ok", "", []string{app}},
+			{"Ok", "\t", []string{app}},
+			{"", "", []string{name, app}},
 		} {
-			before := wsCounts(t, w.Client)
-			p := payload(install(w.Token(w.Both), w.ManagedSpace, tc.name, tc.app, nil))
-			if p.Installation != nil || len(p.UserErrors) != len(tc.fields) {
-				t.Fatalf("%q/%q: payload = %+v", tc.name, tc.app, p)
-			}
-			for i, f := range tc.fields {
-				if e := p.UserErrors[i]; e.Code != "INVALID" || fmt.Sprint(e.Field) != fmt.Sprint([]string{"input", f}) {
-					t.Fatalf("%q/%q: user error %+v, want INVALID on %s", tc.name, tc.app, e, f)
-				}
-			}
-			if after := wsCounts(t, w.Client); after != before {
-				t.Fatalf("rows %v -> %v", before, after)
-			}
+			t.Run(fmt.Sprintf("%q/%q", tc.name, tc.app), func(t *testing.T) {
+				before := testkit.Rows(t, w.Store)
+				testkit.RequireUserErrors(t, payload(t, install(t, w.Token(w.Both), w.ManagedSpace, tc.name, tc.app, nil)), tc.want...)
+				testkit.RequireRows(t, w.Store, before)
+			})
 		}
 	})
 }
@@ -587,27 +548,24 @@ func TestCreatedWorkspaceIsIsolated(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
-	p := wsDo(t, api, w.Token(w.SiblingAdmin), wsSpace, map[string]any{"t": testkit.ID(w.Sibling.ID), "name": "Private"})
+	p := mutateWorkspace(t, api, w.Token(w.SiblingAdmin), createSpaceMutation, map[string]any{"t": testkit.ID(w.Sibling.ID), "name": "Private"})
 	if p.Space == nil {
 		t.Fatalf("payload = %+v", p)
 	}
-	d := wsDo(t, api, w.Token(w.SiblingAdmin), wsDevice, map[string]any{"s": p.Space.ID, "name": "Screen", "serial": "PRIV-1"})
+	d := mutateWorkspace(t, api, w.Token(w.SiblingAdmin), createDeviceMutation, map[string]any{"s": p.Space.ID, "name": "Screen", "serial": "PRIV-1"})
 	if d.Device == nil {
 		t.Fatalf("payload = %+v", d)
 	}
 	q := `query($id: ID!) { node(id: $id) { id } }`
 	for _, id := range []string{p.Space.ID, d.Device.ID} {
 		var got struct{ Node *struct{ ID string } }
-		api.Do(w.Token(w.SiblingAdmin), q, map[string]any{"id": id}).Decode(t, &got)
+		api.Query(t, w.Token(w.SiblingAdmin), q, &got, map[string]any{"id": id})
 		if got.Node == nil || got.Node.ID != id {
 			t.Fatalf("member cannot read %s", id)
 		}
 		for _, u := range []*ent.User{w.PartnerAdmin, w.Staff, w.Both} {
-			res := api.Do(w.Token(u), q, map[string]any{"id": id})
-			res.RequireCode(t, "NOT_FOUND")
-			if !res.DataIsNull("node") {
-				t.Fatalf("%s read %s: %s", u.Email, id, res.Raw)
-			}
+			res := api.Do(t, w.Token(u), q, map[string]any{"id": id})
+			res.RequireError(t, "NOT_FOUND", "node")
 		}
 	}
 }

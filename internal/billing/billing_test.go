@@ -10,15 +10,18 @@ import (
 	"time"
 )
 
-func ts(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
+// ts is the instant s (RFC 3339).
+func ts(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		panic(err)
+		t.Fatalf("time %q: %v", s, err)
 	}
-	return t
+	return v
 }
 
-func tp(s string) *time.Time { t := ts(s); return &t }
+// tp is ts as a pointer, for an optional end.
+func tp(t testing.TB, s string) *time.Time { v := ts(t, s); return &v }
 
 func mustPeriod(t testing.TB, s string) Period {
 	t.Helper()
@@ -62,14 +65,14 @@ func TestLineFor(t *testing.T) {
 		{"tie of one unit", "2026-11", 1, "2026-11-16T00:00:00Z", nil, 1, true, ""},
 
 		// Ends mid-month: March 1..9 is 9 of 31 days; 30000*9/31 = 8709.68 -> 8710.
-		{"ends mid-month", "2026-03", 30000, "2026-01-01T00:00:00Z", tp("2026-03-10T00:00:00Z"), 8710, true, "2026-03-01T00:00:00Z"},
-		{"entirely before", "2026-11", 30000, "2026-01-01T00:00:00Z", tp("2026-09-01T00:00:00Z"), 0, false, ""},
+		{"ends mid-month", "2026-03", 30000, "2026-01-01T00:00:00Z", tp(t, "2026-03-10T00:00:00Z"), 8710, true, "2026-03-01T00:00:00Z"},
+		{"entirely before", "2026-11", 30000, "2026-01-01T00:00:00Z", tp(t, "2026-09-01T00:00:00Z"), 0, false, ""},
 		{"entirely after", "2026-11", 30000, "2027-01-05T00:00:00Z", nil, 0, false, ""},
-		{"end == period start", "2026-11", 30000, "2026-01-01T00:00:00Z", tp("2026-11-01T00:00:00Z"), 0, false, ""},
-		{"same sub, month before", "2026-10", 30000, "2026-01-01T00:00:00Z", tp("2026-11-01T00:00:00Z"), 30000, true, ""},
+		{"end == period start", "2026-11", 30000, "2026-01-01T00:00:00Z", tp(t, "2026-11-01T00:00:00Z"), 0, false, ""},
+		{"same sub, month before", "2026-10", 30000, "2026-01-01T00:00:00Z", tp(t, "2026-11-01T00:00:00Z"), 30000, true, ""},
 		{"start == period end", "2026-11", 30000, "2026-12-01T00:00:00Z", nil, 0, false, ""},
-		{"end before start", "2026-11", 30000, "2026-11-20T00:00:00Z", tp("2026-11-10T00:00:00Z"), 0, false, ""},
-		{"empty interval", "2026-11", 30000, "2026-11-20T00:00:00Z", tp("2026-11-20T00:00:00Z"), 0, false, ""},
+		{"end before start", "2026-11", 30000, "2026-11-20T00:00:00Z", tp(t, "2026-11-10T00:00:00Z"), 0, false, ""},
+		{"empty interval", "2026-11", 30000, "2026-11-20T00:00:00Z", tp(t, "2026-11-20T00:00:00Z"), 0, false, ""},
 		// Sub-second parts are truncated: .999 counts from the whole second.
 		{"sub-second start", "2026-11", 30000, "2026-11-16T00:00:00.999Z", nil, 15000, true, "2026-11-16T00:00:00Z"},
 		// Zoned input is the same instant in UTC.
@@ -80,7 +83,7 @@ func TestLineFor(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := mustPeriod(t, tc.period)
-			s := Subscription{ID: 7, TenantID: 3, PlanID: 2, Kind: "TENANT", MonthlyPrice: tc.price, Currency: "EUR", StartedAt: ts(tc.start), EndedAt: tc.end}
+			s := Subscription{ID: 7, TenantID: 3, PlanID: 2, Kind: "TENANT", MonthlyPrice: tc.price, Currency: "EUR", StartedAt: ts(t, tc.start), EndedAt: tc.end}
 			l, ok := LineFor(s, p)
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v (line %+v)", ok, tc.ok, l)
@@ -91,7 +94,7 @@ func TestLineFor(t *testing.T) {
 			if l.Amount != tc.want {
 				t.Errorf("amount = %d, want %d", l.Amount, tc.want)
 			}
-			if tc.from != "" && !l.From.Equal(ts(tc.from)) {
+			if tc.from != "" && !l.From.Equal(ts(t, tc.from)) {
 				t.Errorf("From = %v, want %v", l.From, tc.from)
 			}
 			if l.From.Location() != time.UTC || l.To.Location() != time.UTC {
@@ -208,6 +211,7 @@ func FuzzParsePeriod(f *testing.F) {
 
 // monthsFrom returns n consecutive periods starting with the month of from.
 func monthsFrom(t testing.TB, from time.Time, n int) []Period {
+	t.Helper()
 	first := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC) // AddDate on the 31st would skip months
 	ps := make([]Period, n)
 	for i := range ps {
@@ -242,7 +246,7 @@ func TestYearSumsToTwelvePrices(t *testing.T) {
 
 		// All of calendar 2027: every month is whole, so the sum is exact.
 		full := Subscription{ID: 1, Kind: "TENANT", MonthlyPrice: price, Currency: cur,
-			StartedAt: ts("2027-01-01T00:00:00Z"), EndedAt: tp("2028-01-01T00:00:00Z")}
+			StartedAt: ts(t, "2027-01-01T00:00:00Z"), EndedAt: tp(t, "2028-01-01T00:00:00Z")}
 		if got := sumInvoices(t, monthsFrom(t, full.StartedAt, 12), full); got != 12*price {
 			t.Fatalf("%d %s over 2027: sum %d, want %d", price, cur, got, 12*price)
 		}
@@ -252,7 +256,7 @@ func TestYearSumsToTwelvePrices(t *testing.T) {
 		// (same length, as neither year is leap), whose partials add to one
 		// month exactly. Only the two partial lines round, each by at most
 		// half a unit, so the sum is within 1 (well inside the 12 allowed).
-		start := ts("2026-01-01T00:00:00Z").Add(time.Duration(rng.Int64N(365*86400)) * time.Second)
+		start := ts(t, "2026-01-01T00:00:00Z").Add(time.Duration(rng.Int64N(365*86400)) * time.Second)
 		end := start.AddDate(1, 0, 0)
 		mid := Subscription{ID: 2, Kind: "TENANT", MonthlyPrice: price, Currency: cur, StartedAt: start, EndedAt: &end}
 		got := sumInvoices(t, monthsFrom(t, start, 13), mid)
@@ -265,12 +269,12 @@ func TestYearSumsToTwelvePrices(t *testing.T) {
 func TestBuildInvoice(t *testing.T) {
 	p := mustPeriod(t, "2026-11")
 	subs := []Subscription{
-		{ID: 10, TenantID: 2, Kind: "SUPPORT", MonthlyPrice: 5000, Currency: "EUR", StartedAt: ts("2026-01-01T00:00:00Z")},
-		{ID: 11, TenantID: 2, Kind: "TENANT", MonthlyPrice: 30000, Currency: "EUR", StartedAt: ts("2026-01-01T00:00:00Z")},
-		{ID: 12, TenantID: 1, Kind: "TENANT", MonthlyPrice: 30000, Currency: "EUR", StartedAt: ts("2026-11-16T00:00:00Z")},
-		{ID: 9, TenantID: 1, Kind: "SUPPORT", MonthlyPrice: 1000, Currency: "EUR", StartedAt: ts("2026-05-01T00:00:00Z")},
-		{ID: 8, TenantID: 1, Kind: "SUPPORT", MonthlyPrice: 1000, Currency: "EUR", StartedAt: ts("2026-05-01T00:00:00Z")},
-		{ID: 13, TenantID: 3, Kind: "TENANT", MonthlyPrice: 30000, Currency: "EUR", StartedAt: ts("2026-01-01T00:00:00Z"), EndedAt: tp("2026-11-01T00:00:00Z")},
+		{ID: 10, TenantID: 2, Kind: "SUPPORT", MonthlyPrice: 5000, Currency: "EUR", StartedAt: ts(t, "2026-01-01T00:00:00Z")},
+		{ID: 11, TenantID: 2, Kind: "TENANT", MonthlyPrice: 30000, Currency: "EUR", StartedAt: ts(t, "2026-01-01T00:00:00Z")},
+		{ID: 12, TenantID: 1, Kind: "TENANT", MonthlyPrice: 30000, Currency: "EUR", StartedAt: ts(t, "2026-11-16T00:00:00Z")},
+		{ID: 9, TenantID: 1, Kind: "SUPPORT", MonthlyPrice: 1000, Currency: "EUR", StartedAt: ts(t, "2026-05-01T00:00:00Z")},
+		{ID: 8, TenantID: 1, Kind: "SUPPORT", MonthlyPrice: 1000, Currency: "EUR", StartedAt: ts(t, "2026-05-01T00:00:00Z")},
+		{ID: 13, TenantID: 3, Kind: "TENANT", MonthlyPrice: 30000, Currency: "EUR", StartedAt: ts(t, "2026-01-01T00:00:00Z"), EndedAt: tp(t, "2026-11-01T00:00:00Z")},
 	}
 	inv, err := BuildInvoice(p, "EUR", subs)
 	if err != nil {
@@ -299,7 +303,7 @@ func TestBuildInvoice(t *testing.T) {
 		t.Errorf("empty invoice = %+v, %v", empty, err)
 	}
 
-	mixed := append([]Subscription{{ID: 99, Currency: "USD", MonthlyPrice: 1, StartedAt: ts("2026-11-02T00:00:00Z")}}, subs...)
+	mixed := append([]Subscription{{ID: 99, Currency: "USD", MonthlyPrice: 1, StartedAt: ts(t, "2026-11-02T00:00:00Z")}}, subs...)
 	if _, err := BuildInvoice(p, "EUR", mixed); !errors.Is(err, ErrCurrency) {
 		t.Errorf("mixed currencies: err = %v, want ErrCurrency", err)
 	}
@@ -312,8 +316,8 @@ func TestBuildInvoice(t *testing.T) {
 		t.Errorf("zero Period: err = %v, want ErrBadPeriod", err)
 	}
 	huge := []Subscription{
-		{ID: 1, MonthlyPrice: math.MaxInt64, Currency: "EUR", StartedAt: ts("2026-01-01T00:00:00Z")},
-		{ID: 2, MonthlyPrice: math.MaxInt64, Currency: "EUR", StartedAt: ts("2026-01-01T00:00:00Z")},
+		{ID: 1, MonthlyPrice: math.MaxInt64, Currency: "EUR", StartedAt: ts(t, "2026-01-01T00:00:00Z")},
+		{ID: 2, MonthlyPrice: math.MaxInt64, Currency: "EUR", StartedAt: ts(t, "2026-01-01T00:00:00Z")},
 	}
 	if _, err := BuildInvoice(p, "EUR", huge); err == nil {
 		t.Error("overflowing total: want error")
@@ -321,7 +325,8 @@ func TestBuildInvoice(t *testing.T) {
 }
 
 // refProrate rounds the exact rational half-up via its fractional part.
-func refProrate(price, overlap, month int64) int64 {
+func refProrate(t testing.TB, price, overlap, month int64) int64 {
+	t.Helper()
 	x := new(big.Rat).SetFrac(new(big.Int).Mul(big.NewInt(price), big.NewInt(overlap)), big.NewInt(month))
 	fl := new(big.Int).Quo(x.Num(), x.Denom()) // non-negative, so truncation is floor
 	frac := new(big.Rat).Sub(x, new(big.Rat).SetInt(fl))
@@ -329,7 +334,7 @@ func refProrate(price, overlap, month int64) int64 {
 		fl.Add(fl, big.NewInt(1))
 	}
 	if !fl.IsInt64() {
-		panic("reference overflow")
+		t.Fatalf("reference: %d*%d/%d overflows int64", price, overlap, month)
 	}
 	return fl.Int64()
 }
@@ -343,7 +348,7 @@ func TestProrate(t *testing.T) {
 			price = 1e15 - rng.Int64N(100)
 		}
 		overlap := rng.Int64N(month + 1)
-		if got, want := Prorate(price, overlap, month), refProrate(price, overlap, month); got != want {
+		if got, want := Prorate(price, overlap, month), refProrate(t, price, overlap, month); got != want {
 			t.Fatalf("Prorate(%d, %d, %d) = %d, want %d", price, overlap, month, got, want)
 		}
 	}
@@ -351,7 +356,7 @@ func TestProrate(t *testing.T) {
 		{1e15, month, month, 1e15},
 		{1e15, 1, month, 373357228}, // 1e15/2678400 = 373357228.196
 		{math.MaxInt64, month, month, math.MaxInt64},
-		{math.MaxInt64, month - 1, month, refProrate(math.MaxInt64, month-1, month)},
+		{math.MaxInt64, month - 1, month, refProrate(t, math.MaxInt64, month-1, month)},
 		{30000, -5, month, 0},                // clamped to 0
 		{30000, month + 5, month, 30000},     // clamped to the month
 		{3, 1, 2, 2},                         // 1.5 -> 2
@@ -387,7 +392,7 @@ func BenchmarkBuildInvoice(b *testing.B) {
 		subs[i] = Subscription{
 			ID: i, TenantID: i % 17, Kind: []string{"TENANT", "SUPPORT"}[i%2],
 			MonthlyPrice: int64(10000 + i), Currency: "EUR",
-			StartedAt: ts("2026-10-01T00:00:00Z").Add(time.Duration(i) * 7 * time.Hour),
+			StartedAt: ts(b, "2026-10-01T00:00:00Z").Add(time.Duration(i) * 7 * time.Hour),
 		}
 	}
 	for b.Loop() {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phystack/managed-tenants-api/ent/migrate"
 	"github.com/phystack/managed-tenants-api/ent/plan"
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
@@ -21,20 +20,6 @@ import (
 func TestMain(m *testing.M) { testkit.Main(m) }
 
 var personaKeys = []string{"staff", "partnerAdmin", "partnerEditor", "standaloneAdmin", "otherPartnerAdmin"}
-
-// rowCounts counts the rows of every table of the schema.
-func rowCounts(t *testing.T, st *store.Store) map[string]int {
-	t.Helper()
-	out := map[string]int{}
-	for _, tbl := range migrate.Tables {
-		var n int
-		if err := st.DB.QueryRow(fmt.Sprintf(`SELECT COUNT(*) FROM %q`, tbl.Name)).Scan(&n); err != nil {
-			t.Fatalf("count %s: %v", tbl.Name, err)
-		}
-		out[tbl.Name] = n
-	}
-	return out
-}
 
 func loadDemo(t *testing.T, st *store.Store) *seed.Demo {
 	t.Helper()
@@ -60,7 +45,7 @@ func TestLoadDemoIsIdempotentAndRotatesTokens(t *testing.T) {
 	t.Parallel()
 	st := testkit.Store(t)
 	first := loadDemo(t, st)
-	afterFirst := rowCounts(t, st)
+	afterFirst := testkit.Rows(t, st)
 	for _, tbl := range []string{"tenants", "users", "memberships", "plans", "plan_catalogs", "billing_entities",
 		"subscriptions", "spaces", "devices", "installations"} {
 		if afterFirst[tbl] == 0 {
@@ -72,14 +57,14 @@ func TestLoadDemoIsIdempotentAndRotatesTokens(t *testing.T) {
 	}
 
 	second := loadDemo(t, st)
-	afterSecond := rowCounts(t, st)
+	afterSecond := testkit.Rows(t, st)
 	for tbl, n := range afterFirst {
 		if afterSecond[tbl] != n {
 			t.Errorf("table %s: %d rows after the first run, %d after the second", tbl, n, afterSecond[tbl])
 		}
 	}
 	third := loadDemo(t, st)
-	if afterThird := rowCounts(t, st); fmt.Sprint(afterThird) != fmt.Sprint(afterFirst) {
+	if afterThird := testkit.Rows(t, st); fmt.Sprint(afterThird) != fmt.Sprint(afterFirst) {
 		t.Errorf("third run: %v, want %v", afterThird, afterFirst)
 	}
 
@@ -128,7 +113,7 @@ func TestLoadDemoKeepsOtherTokens(t *testing.T) {
 	}
 }
 
-type demoMembership struct {
+type membership struct {
 	Role   string
 	Tenant struct {
 		ID, DisplayName, Currency string
@@ -138,23 +123,23 @@ type demoMembership struct {
 	}
 }
 
-func demoViewer(t *testing.T, api *testkit.API, token string) (bool, []demoMembership) {
+func viewerOf(t *testing.T, api *testkit.API, token string) (bool, []membership) {
 	t.Helper()
 	var got struct {
 		Viewer struct {
 			IsStaff     bool
-			Memberships []demoMembership
+			Memberships []membership
 		}
 	}
-	api.Do(token, `{ viewer { isStaff memberships { role tenant { id displayName currency isPartner partner { id }
-		billingEntity { id code country } } } } }`, nil).Decode(t, &got)
+	api.Query(t, token, `{ viewer { isStaff memberships { role tenant { id displayName currency isPartner partner { id }
+		billingEntity { id code country } } } } }`, &got, nil)
 	return got.Viewer.IsStaff, got.Viewer.Memberships
 }
 
 // partnerOf returns the partner tenant the persona administers.
-func partnerOf(t *testing.T, ms []demoMembership) demoMembership {
+func partnerOf(t *testing.T, ms []membership) membership {
 	t.Helper()
-	var found []demoMembership
+	var found []membership
 	for _, m := range ms {
 		if m.Tenant.IsPartner && m.Role == "ADMIN" {
 			found = append(found, m)
@@ -173,13 +158,13 @@ func TestDemoWorldThroughTheAPI(t *testing.T) {
 	d := loadDemo(t, st)
 	api := testkit.NewAPI(t, st, nil)
 
-	isStaff, _ := demoViewer(t, api, d.Tokens["staff"])
+	isStaff, _ := viewerOf(t, api, d.Tokens["staff"])
 	if !isStaff {
 		t.Errorf("the staff persona is not staff")
 	}
-	_, adminMs := demoViewer(t, api, d.Tokens["partnerAdmin"])
+	_, adminMs := viewerOf(t, api, d.Tokens["partnerAdmin"])
 	eur := partnerOf(t, adminMs)
-	_, otherMs := demoViewer(t, api, d.Tokens["otherPartnerAdmin"])
+	_, otherMs := viewerOf(t, api, d.Tokens["otherPartnerAdmin"])
 	usd := partnerOf(t, otherMs)
 
 	if eur.Tenant.Currency != "EUR" {
@@ -197,11 +182,11 @@ func TestDemoWorldThroughTheAPI(t *testing.T) {
 
 	// The partner editor is an editor of the EUR partner; the standalone
 	// admin administers a tenant that is neither partner nor managed.
-	_, editorMs := demoViewer(t, api, d.Tokens["partnerEditor"])
+	_, editorMs := viewerOf(t, api, d.Tokens["partnerEditor"])
 	if len(editorMs) != 1 || editorMs[0].Role != "EDITOR" || editorMs[0].Tenant.ID != eur.Tenant.ID {
 		t.Errorf("partnerEditor memberships = %+v", editorMs)
 	}
-	_, standaloneMs := demoViewer(t, api, d.Tokens["standaloneAdmin"])
+	_, standaloneMs := viewerOf(t, api, d.Tokens["standaloneAdmin"])
 	if len(standaloneMs) != 1 || standaloneMs[0].Role != "ADMIN" || standaloneMs[0].Tenant.IsPartner || standaloneMs[0].Tenant.Partner != nil {
 		t.Errorf("standaloneAdmin memberships = %+v", standaloneMs)
 	}
@@ -222,7 +207,7 @@ func TestDemoWorldThroughTheAPI(t *testing.T) {
 	q := `query($p: ID!) { partnerInvoice(partnerId: $p, period: "2026-11") { currency
 		lines { tenant { displayName } kind from amount { amount currency } } total { amount } } }`
 	for _, who := range []string{"partnerAdmin", "staff"} {
-		api.Do(d.Tokens[who], q, map[string]any{"p": eur.Tenant.ID}).Decode(t, &got)
+		api.Query(t, d.Tokens[who], q, &got, map[string]any{"p": eur.Tenant.ID})
 		inv := got.PartnerInvoice
 		amounts := map[string]string{}
 		for _, l := range inv.Lines {
@@ -263,9 +248,9 @@ func TestDemoWorldThroughTheAPI(t *testing.T) {
 	if retailID == "" {
 		t.Fatalf("the partnerAdmin is not a member of Demo Retail: %+v", adminMs)
 	}
-	api.Do(d.Tokens["partnerAdmin"], `query($id: ID!) { tenant(id: $id) { displayName createdAt partner { id }
-		tenantPlan { monthlyPrice { amount currency } } supportPlan { monthlyPrice { amount currency } } } }`,
-		map[string]any{"id": retailID}).Decode(t, &tenant)
+	api.Query(t, d.Tokens["partnerAdmin"], `query($id: ID!) { tenant(id: $id) { displayName createdAt partner { id }
+		tenantPlan { monthlyPrice { amount currency } } supportPlan { monthlyPrice { amount currency } } } }`, &tenant,
+		map[string]any{"id": retailID})
 	tn := tenant.Tenant
 	if tn.CreatedAt != "2026-11-16T00:00:00.000Z" || tn.Partner == nil || tn.Partner.ID != eur.Tenant.ID {
 		t.Errorf("Demo Retail = %+v", tn)
@@ -283,8 +268,8 @@ func TestDemoWorldThroughTheAPI(t *testing.T) {
 					MonthlyPrice struct{ Amount, Currency string }
 				}
 			}
-			api.Do(d.Tokens[p.who], `query($p: ID!, $k: PlanKind!) { planCatalog(partnerId: $p, kind: $k) { active monthlyPrice { amount currency } } }`,
-				map[string]any{"p": p.id, "k": kind}).Decode(t, &cat)
+			api.Query(t, d.Tokens[p.who], `query($p: ID!, $k: PlanKind!) { planCatalog(partnerId: $p, kind: $k) { active monthlyPrice { amount currency } } }`, &cat,
+				map[string]any{"p": p.id, "k": kind})
 			if len(cat.PlanCatalog) < 3 {
 				t.Errorf("%s %s catalog has %d plans, want >= 3", p.who, kind, len(cat.PlanCatalog))
 			}

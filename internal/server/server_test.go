@@ -1,12 +1,10 @@
 package server_test
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -22,51 +20,6 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-type result struct {
-	status int
-	header http.Header
-	body   []byte
-	resp   struct {
-		Data   json.RawMessage `json:"data"`
-		Errors []struct {
-			Message    string         `json:"message"`
-			Extensions map[string]any `json:"extensions"`
-		} `json:"errors"`
-	}
-}
-
-func (r *result) code() string {
-	if len(r.resp.Errors) == 0 {
-		return ""
-	}
-	c, _ := r.resp.Errors[0].Extensions["code"].(string)
-	return c
-}
-
-func post(t *testing.T, api *testkit.API, token string, body []byte, header map[string]string) *result {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, api.URL+"/query", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	// A transport that does not decompress, so gzip is visible.
-	res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out := &result{status: res.StatusCode, header: res.Header}
-	out.body, _ = io.ReadAll(res.Body)
-	if res.Header.Get("Content-Encoding") == "" {
-		_ = json.Unmarshal(out.body, &out.resp)
-	}
-	return out
-}
-
 func query(q string, vars map[string]any) []byte {
 	b, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
 	return b
@@ -77,14 +30,14 @@ func TestBodyOverOneMiBIsRefused(t *testing.T) {
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
 	big := query("{ viewer { isStaff } }", map[string]any{"pad": strings.Repeat("x", 1<<20)})
-	res := post(t, api, w.Token(w.PartnerAdmin), big, nil)
-	if res.status != http.StatusRequestEntityTooLarge || res.code() != "BAD_USER_INPUT" {
-		t.Fatalf("1 MiB+ body: %d %s", res.status, res.body)
+	res := api.HTTP(t, testkit.Request{Token: w.Token(w.PartnerAdmin), Body: big})
+	if res.Status != http.StatusRequestEntityTooLarge || res.Code() != "BAD_USER_INPUT" {
+		t.Fatalf("1 MiB+ body: %d %s", res.Status, res.Raw)
 	}
 	// The same token is not harmed: the next request works.
-	ok := post(t, api, w.Token(w.PartnerAdmin), query("{ viewer { isStaff } }", nil), nil)
-	if ok.status != http.StatusOK || len(ok.resp.Errors) != 0 {
-		t.Fatalf("after a refused body: %d %s", ok.status, ok.body)
+	ok := api.HTTP(t, testkit.Request{Token: w.Token(w.PartnerAdmin), Body: query("{ viewer { isStaff } }", nil)})
+	if ok.Status != http.StatusOK || len(ok.Errors) != 0 {
+		t.Fatalf("after a refused body: %d %s", ok.Status, ok.Raw)
 	}
 }
 
@@ -107,12 +60,12 @@ func TestOperationShapeLimits(t *testing.T) {
 		"fields":       {"{ viewer { isStaff user { id email name isStaff invited } } }", false},
 		"via fragment": {"query { viewer { ...V } } fragment V on Viewer { memberships { tenant { partner { id } } } }", false},
 	} {
-		res := post(t, api, tok, query(tc.q, nil), nil)
-		if tc.ok != (len(res.resp.Errors) == 0) {
-			t.Errorf("%s: %s", name, res.body)
+		res := api.HTTP(t, testkit.Request{Token: tok, Body: query(tc.q, nil)})
+		if tc.ok != (len(res.Errors) == 0) {
+			t.Errorf("%s: %s", name, res.Raw)
 		}
-		if !tc.ok && res.code() != "BAD_USER_INPUT" {
-			t.Errorf("%s: code %q, want BAD_USER_INPUT", name, res.code())
+		if !tc.ok && res.Code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: code %q, want BAD_USER_INPUT", name, res.Code())
 		}
 	}
 }
@@ -127,9 +80,9 @@ func TestDefaultLimitsLetTheDashboardThrough(t *testing.T) {
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
 	for name, q := range map[string]string{"dashboard": bench.Dashboard, "tree": bench.Tree} {
-		res := post(t, api, w.Token(w.PartnerAdmin), query(q, map[string]any{"partner": testkit.ID(w.Partner.ID)}), nil)
-		if res.status != http.StatusOK || len(res.resp.Errors) != 0 || !strings.Contains(string(res.resp.Data), "managedTenants") {
-			t.Fatalf("%s under the default limits: %d %s", name, res.status, res.body)
+		res := api.HTTP(t, testkit.Request{Token: w.Token(w.PartnerAdmin), Body: query(q, map[string]any{"partner": testkit.ID(w.Partner.ID)})})
+		if res.Status != http.StatusOK || len(res.Errors) != 0 || !strings.Contains(string(res.Data), "managedTenants") {
+			t.Fatalf("%s under the default limits: %d %s", name, res.Status, res.Raw)
 		}
 	}
 }
@@ -143,17 +96,17 @@ func TestRateLimitPerToken(t *testing.T) {
 	})
 	q := query("{ viewer { isStaff } }", nil)
 	for i := 0; i < 3; i++ {
-		if res := post(t, api, w.Token(w.PartnerAdmin), q, nil); res.status != http.StatusOK {
-			t.Fatalf("request %d within the burst: %d %s", i, res.status, res.body)
+		if res := api.HTTP(t, testkit.Request{Token: w.Token(w.PartnerAdmin), Body: q}); res.Status != http.StatusOK {
+			t.Fatalf("request %d within the burst: %d %s", i, res.Status, res.Raw)
 		}
 	}
-	res := post(t, api, w.Token(w.PartnerAdmin), q, nil)
-	if res.status != http.StatusTooManyRequests || res.code() != "RATE_LIMITED" || res.header.Get("Retry-After") == "" {
-		t.Fatalf("over the burst: %d %v %s", res.status, res.header, res.body)
+	res := api.HTTP(t, testkit.Request{Token: w.Token(w.PartnerAdmin), Body: q})
+	if res.Status != http.StatusTooManyRequests || res.Code() != "RATE_LIMITED" || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("over the burst: %d %v %s", res.Status, res.Header, res.Raw)
 	}
 	// Another token is not harmed.
-	if other := post(t, api, w.Token(w.Staff), q, nil); other.status != http.StatusOK {
-		t.Fatalf("another token: %d %s", other.status, other.body)
+	if other := api.HTTP(t, testkit.Request{Token: w.Token(w.Staff), Body: q}); other.Status != http.StatusOK {
+		t.Fatalf("another token: %d %s", other.Status, other.Raw)
 	}
 }
 
@@ -161,30 +114,25 @@ func TestIntrospectionCanBeTurnedOff(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	q := query("{ __schema { queryType { name } } }", nil)
-	on := post(t, testkit.NewAPI(t, w.Store, nil), "", q, nil)
-	if len(on.resp.Errors) != 0 || !strings.Contains(string(on.resp.Data), `"Query"`) {
-		t.Fatalf("introspection on by default: %s", on.body)
+	on := testkit.NewAPI(t, w.Store, nil).HTTP(t, testkit.Request{Body: q})
+	if len(on.Errors) != 0 || !strings.Contains(string(on.Data), `"Query"`) {
+		t.Fatalf("introspection on by default: %s", on.Raw)
 	}
-	off := post(t, testkit.NewAPI(t, w.Store, nil, func(s *server.Server) { s.Config.Introspection = false }), "", q, nil)
-	if len(off.resp.Errors) == 0 {
-		t.Fatalf("introspection off still answers: %s", off.body)
+	off := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) { s.Config.Introspection = false }).HTTP(t, testkit.Request{Body: q})
+	if len(off.Errors) == 0 {
+		t.Fatalf("introspection off still answers: %s", off.Raw)
 	}
 }
 
 func TestCORSOnlyForConfiguredOrigins(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
-	preflight := func(api *testkit.API, origin string) *http.Response {
-		req, _ := http.NewRequest(http.MethodOptions, api.URL+"/query", nil)
-		req.Header.Set("Origin", origin)
-		req.Header.Set("Access-Control-Request-Method", "POST")
-		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res
+	preflight := func(api *testkit.API, origin string) *testkit.Response {
+		return api.HTTP(t, testkit.Request{Method: http.MethodOptions, Header: map[string]string{
+			"Origin":                         origin,
+			"Access-Control-Request-Method":  "POST",
+			"Access-Control-Request-Headers": "authorization,content-type",
+		}})
 	}
 	def := testkit.NewAPI(t, w.Store, nil)
 	if got := preflight(def, "https://console.example").Header.Get("Access-Control-Allow-Origin"); got != "" {
@@ -193,7 +141,7 @@ func TestCORSOnlyForConfiguredOrigins(t *testing.T) {
 	api := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) { s.Config.CORSOrigins = []string{"https://console.example"} })
 	res := preflight(api, "https://console.example")
 	if res.Header.Get("Access-Control-Allow-Origin") != "https://console.example" || res.Header.Get("Access-Control-Max-Age") != "600" {
-		t.Fatalf("allowed origin: %d %v", res.StatusCode, res.Header)
+		t.Fatalf("allowed origin: %d %v", res.Status, res.Header)
 	}
 	if got := preflight(api, "https://evil.example").Header.Get("Access-Control-Allow-Origin"); got != "" {
 		t.Fatalf("other origin allowed: %q", got)
@@ -205,16 +153,16 @@ func TestGzipForLargeAnswers(t *testing.T) {
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
 	q := query("{ __schema { types { name fields { name } } } }", nil)
-	gz := post(t, api, "", q, map[string]string{"Accept-Encoding": "gzip"})
-	if gz.header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("large answer with Accept-Encoding gzip: %v", gz.header)
+	gz := api.HTTP(t, testkit.Request{Body: q, Header: map[string]string{"Accept-Encoding": "gzip"}})
+	if gz.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("large answer with Accept-Encoding gzip: %v", gz.Header)
 	}
-	plain := post(t, api, "", q, nil)
-	if plain.header.Get("Content-Encoding") != "" || len(plain.resp.Errors) != 0 {
-		t.Fatalf("without Accept-Encoding: %v %s", plain.header, plain.body[:100])
+	plain := api.HTTP(t, testkit.Request{Body: q})
+	if plain.Header.Get("Content-Encoding") != "" || len(plain.Errors) != 0 {
+		t.Fatalf("without Accept-Encoding: %v %s", plain.Header, plain.Raw[:100])
 	}
-	if len(gz.body) >= len(plain.body) {
-		t.Fatalf("gzip body %d bytes, plain %d", len(gz.body), len(plain.body))
+	if len(gz.Raw) >= len(plain.Raw) {
+		t.Fatalf("gzip body %d bytes, plain %d", len(gz.Raw), len(plain.Raw))
 	}
 }
 
@@ -229,16 +177,16 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 	withQuery, _ := json.Marshal(map[string]any{"query": q, "extensions": ext})
 	tok := w.Token(w.PartnerAdmin)
 
-	first := post(t, api, tok, hashOnly, nil)
-	if len(first.resp.Errors) == 0 || first.resp.Errors[0].Message != "PersistedQueryNotFound" {
-		t.Fatalf("unknown hash: %s", first.body)
+	first := api.HTTP(t, testkit.Request{Token: tok, Body: hashOnly})
+	if len(first.Errors) == 0 || first.Errors[0].Message != "PersistedQueryNotFound" {
+		t.Fatalf("unknown hash: %s", first.Raw)
 	}
-	if reg := post(t, api, tok, withQuery, nil); len(reg.resp.Errors) != 0 {
-		t.Fatalf("register: %s", reg.body)
+	if reg := api.HTTP(t, testkit.Request{Token: tok, Body: withQuery}); len(reg.Errors) != 0 {
+		t.Fatalf("register: %s", reg.Raw)
 	}
-	again := post(t, api, tok, hashOnly, nil)
-	if len(again.resp.Errors) != 0 || !strings.Contains(string(again.resp.Data), "isStaff") {
-		t.Fatalf("known hash: %s", again.body)
+	again := api.HTTP(t, testkit.Request{Token: tok, Body: hashOnly})
+	if len(again.Errors) != 0 || !strings.Contains(string(again.Data), "isStaff") {
+		t.Fatalf("known hash: %s", again.Raw)
 	}
 }
 
@@ -246,13 +194,13 @@ func TestRequestTimeoutIsAClearError(t *testing.T) {
 	t.Parallel()
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) { s.Config.RequestTimeout = time.Nanosecond })
-	res := post(t, api, w.Token(w.PartnerAdmin), query("{ viewer { isStaff } }", nil), nil)
-	if res.code() != "INTERNAL" {
-		t.Fatalf("timed-out request: %d %s", res.status, res.body)
+	res := api.HTTP(t, testkit.Request{Token: w.Token(w.PartnerAdmin), Body: query("{ viewer { isStaff } }", nil)})
+	if res.Code() != "INTERNAL" {
+		t.Fatalf("timed-out request: %d %s", res.Status, res.Raw)
 	}
 	for _, leak := range []string{"context", "deadline", "sql", "pq:"} {
-		if strings.Contains(strings.ToLower(string(res.body)), leak) {
-			t.Fatalf("timed-out request leaks %q: %s", leak, res.body)
+		if strings.Contains(strings.ToLower(string(res.Raw)), leak) {
+			t.Fatalf("timed-out request leaks %q: %s", leak, res.Raw)
 		}
 	}
 }
@@ -262,15 +210,10 @@ func TestMetricsAndRequestLog(t *testing.T) {
 	w := testkit.NewWorld(t)
 	api := testkit.NewAPI(t, w.Store, nil)
 	tok := w.Token(w.PartnerAdmin)
-	post(t, api, tok, []byte(`{"query":"query Dashboard { viewer { isStaff } }","operationName":"Dashboard"}`), nil)
-	post(t, api, tok, query(`{ tenant(id: "nope") { id } }`, nil), nil) // NOT_FOUND
+	api.HTTP(t, testkit.Request{Token: tok, Body: []byte(`{"query":"query Dashboard { viewer { isStaff } }","operationName":"Dashboard"}`)})
+	api.HTTP(t, testkit.Request{Token: tok, Body: query(`{ tenant(id: "nope") { id } }`, nil)}) // NOT_FOUND
 
-	res, err := http.Get(api.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	body := api.HTTP(t, testkit.Request{Method: http.MethodGet, Path: "/metrics"}).Raw
 	for _, want := range []string{
 		`phystack_graphql_operations_total{operation="Dashboard"} 1`,
 		`phystack_graphql_operations_total{operation="anonymous"} 1`,
@@ -329,21 +272,21 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 		if i%2 == 1 {
 			api = b
 		}
-		switch res := post(t, api, tok, q, nil); res.status {
+		switch res := api.HTTP(t, testkit.Request{Token: tok, Body: q}); res.Status {
 		case http.StatusOK:
 			allowed++
 		case http.StatusTooManyRequests:
 			limited++
 		default:
-			t.Fatalf("request %d: %d %s", i, res.status, res.body)
+			t.Fatalf("request %d: %d %s", i, res.Status, res.Raw)
 		}
 	}
 	if allowed != 4 || limited != 4 {
 		t.Fatalf("8 requests over two instances: %d allowed, %d limited; want one shared burst of 4", allowed, limited)
 	}
 	// Another token has its own bucket.
-	if res := post(t, b, w.Token(w.Staff), q, nil); res.status != http.StatusOK {
-		t.Fatalf("another token: %d", res.status)
+	if res := b.HTTP(t, testkit.Request{Token: w.Token(w.Staff), Body: q}); res.Status != http.StatusOK {
+		t.Fatalf("another token: %d", res.Status)
 	}
 }
 
@@ -354,8 +297,8 @@ func TestRateLimiterDownFailsOpen(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	t.Cleanup(func() { rdb.Close() })
 	api := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) { s.Config.Redis = rdb })
-	if res := post(t, api, w.Token(w.PartnerAdmin), query("{ viewer { isStaff } }", nil), nil); res.status != http.StatusOK {
-		t.Fatalf("with Redis down: %d %s", res.status, res.body)
+	if res := api.HTTP(t, testkit.Request{Token: w.Token(w.PartnerAdmin), Body: query("{ viewer { isStaff } }", nil)}); res.Status != http.StatusOK {
+		t.Fatalf("with Redis down: %d %s", res.Status, res.Raw)
 	}
 	if !strings.Contains(api.Log.String(), "rate limiter unavailable") {
 		t.Fatalf("not logged:\n%s", api.Log.String())
@@ -381,12 +324,12 @@ func TestGraphQLOverHTTPRequestErrors(t *testing.T) {
 		"not json":                 {`{"query":`, "application/json", 400, true},
 		"success, graphql-resp":    {`{"query":"{ __typename }"}`, "application/graphql-response+json", 200, true},
 	} {
-		res := post(t, api, "", []byte(tc.body), map[string]string{"Accept": tc.accept})
+		res := api.HTTP(t, testkit.Request{Body: []byte(tc.body), Header: map[string]string{"Accept": tc.accept}})
 		var raw map[string]json.RawMessage
-		_ = json.Unmarshal(res.body, &raw)
+		_ = json.Unmarshal(res.Raw, &raw)
 		_, hasData := raw["data"]
-		if res.status != tc.status || hasData != tc.data {
-			t.Errorf("%s: status %d, data key %v; want %d, %v: %s", name, res.status, hasData, tc.status, tc.data, res.body)
+		if res.Status != tc.status || hasData != tc.data {
+			t.Errorf("%s: status %d, data key %v; want %d, %v: %s", name, res.Status, hasData, tc.status, tc.data, res.Raw)
 		}
 	}
 	if strings.Contains(api.Log.String(), "panic") {
@@ -408,16 +351,16 @@ func TestComplexityAndBatches(t *testing.T) {
 			spaces(first: %[1]d) { edges { node { devices(first: %[1]d) { edges { node {
 			installations(first: %[1]d) { edges { node { id name app } } } } } } } } } } } } } }`, n)
 	}
-	if res := post(t, api, tok, query(nested(10), vars), nil); len(res.resp.Errors) != 0 {
-		t.Fatalf("pages of 10 at four levels: %s", res.body)
+	if res := api.HTTP(t, testkit.Request{Token: tok, Body: query(nested(10), vars)}); len(res.Errors) != 0 {
+		t.Fatalf("pages of 10 at four levels: %s", res.Raw)
 	}
-	res := post(t, api, tok, query(nested(100), vars), nil)
-	if res.code() != "BAD_USER_INPUT" || !strings.Contains(res.resp.Errors[0].Message, "complexity") {
-		t.Fatalf("pages of 100 at four levels: %s", res.body)
+	res := api.HTTP(t, testkit.Request{Token: tok, Body: query(nested(100), vars)})
+	if res.Code() != "BAD_USER_INPUT" || !strings.Contains(res.Errors[0].Message, "complexity") {
+		t.Fatalf("pages of 100 at four levels: %s", res.Raw)
 	}
-	batch := post(t, api, tok, []byte(`[{"query":"{ viewer { isStaff } }"},{"query":"{ viewer { isStaff } }"}]`), nil)
-	if batch.status != http.StatusBadRequest || len(batch.resp.Errors) == 0 || strings.Contains(string(batch.body), "isStaff\":") {
-		t.Fatalf("a batch: %d %s", batch.status, batch.body)
+	batch := api.HTTP(t, testkit.Request{Token: tok, Body: []byte(`[{"query":"{ viewer { isStaff } }"},{"query":"{ viewer { isStaff } }"}]`)})
+	if batch.Status != http.StatusBadRequest || len(batch.Errors) == 0 || strings.Contains(string(batch.Raw), "isStaff\":") {
+		t.Fatalf("a batch: %d %s", batch.Status, batch.Raw)
 	}
 }
 
@@ -434,12 +377,12 @@ func TestNestedFragmentsAreRefusedQuickly(t *testing.T) {
 	}
 	b.WriteString("fragment F40 on Query { __typename }\n")
 	start := time.Now()
-	res := post(t, api, "", query(b.String(), nil), nil)
+	res := api.HTTP(t, testkit.Request{Body: query(b.String(), nil)})
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("took %s", took)
 	}
-	if res.code() != "BAD_USER_INPUT" {
-		t.Fatalf("nested fragments: %d %s", res.status, res.body)
+	if res.Code() != "BAD_USER_INPUT" {
+		t.Fatalf("nested fragments: %d %s", res.Status, res.Raw)
 	}
 }
 
@@ -455,7 +398,7 @@ func TestMadeUpTokensShareTheAddressBucket(t *testing.T) {
 	q := query("{ __typename }", nil)
 	var limited int
 	for i := 0; i < 6; i++ {
-		if res := post(t, api, fmt.Sprintf("phy_made_up_%d", i), q, nil); res.status == http.StatusTooManyRequests {
+		if res := api.HTTP(t, testkit.Request{Token: fmt.Sprintf("phy_made_up_%d", i), Body: q}); res.Status == http.StatusTooManyRequests {
 			limited++
 		}
 	}
@@ -463,7 +406,7 @@ func TestMadeUpTokensShareTheAddressBucket(t *testing.T) {
 		t.Fatalf("6 requests with 6 made-up tokens: %d limited, want 3 (one address bucket of 3)", limited)
 	}
 	// A real token still has its own bucket.
-	if res := post(t, api, w.Token(w.Staff), q, nil); res.status != http.StatusOK {
-		t.Fatalf("a real token: %d", res.status)
+	if res := api.HTTP(t, testkit.Request{Token: w.Token(w.Staff), Body: q}); res.Status != http.StatusOK {
+		t.Fatalf("a real token: %d", res.Status)
 	}
 }

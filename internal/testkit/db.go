@@ -1,6 +1,6 @@
 // Package testkit gives tests real things: a migrated store of their own
 // (SQLite, or PostgreSQL when TEST_DATABASE_URL is set), fixtures built
-// through ent, and an HTTP client for the real handler.
+// through ent, and the real server with a typed GraphQL test client (API).
 package testkit
 
 import (
@@ -47,18 +47,7 @@ func Main(m *testing.M) {
 // this package's migrated template and dropped when the test ends.
 func Store(t testing.TB) *store.Store {
 	t.Helper()
-	if PostgresURL() == "" {
-		st, err := store.Open("sqlite:" + filepath.Join(t.TempDir(), "test.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	st, _ := postgresStore(t)
+	st, _ := StoreURL(t)
 	return st
 }
 
@@ -93,10 +82,13 @@ func postgresStore(t testing.TB) (*store.Store, string) {
 		t.Fatalf("testkit: template database: %v", templateErr)
 	}
 	name := "phy_test_" + randomHex()
+	dbURL, err := withDatabase(PostgresURL(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := admin.Exec(fmt.Sprintf(`CREATE DATABASE "%s" TEMPLATE "%s"`, name, templateName)); err != nil {
 		t.Fatalf("testkit: create database: %v", err)
 	}
-	dbURL := withDatabase(PostgresURL(), name)
 	st, err := store.Open(dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +108,11 @@ func makeTemplate(admin *sql.DB) (string, error) {
 	if _, err := admin.Exec(`CREATE DATABASE "` + name + `"`); err != nil {
 		return "", err
 	}
-	st, err := store.Open(withDatabase(PostgresURL(), name))
+	dbURL, err := withDatabase(PostgresURL(), name)
+	if err != nil {
+		return name, err
+	}
+	st, err := store.Open(dbURL)
 	if err != nil {
 		return name, err
 	}
@@ -124,13 +120,13 @@ func makeTemplate(admin *sql.DB) (string, error) {
 	return name, st.Migrate(context.Background())
 }
 
-func withDatabase(raw, name string) string {
+func withDatabase(raw, name string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		panic(err)
+		return "", fmt.Errorf("TEST_DATABASE_URL: %w", err)
 	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), nil
 }
 
 func randomHex() string {

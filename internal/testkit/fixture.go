@@ -29,11 +29,13 @@ func NewFixture(t testing.TB, client *ent.Client) *Fixture {
 
 func (f *Fixture) next() int64 { return f.seq.Add(1) }
 
-// must stops a fixture that fails to build: the test cannot go on, and a
-// panic in a test fails it with this message.
-func must[T any](v T, err error) T {
+// must fails the test when a fixture cannot be built: nothing after it
+// would make sense. It calls t.Fatalf, so fixtures are built from the
+// test's own goroutine (none is built from another).
+func must[T any](t testing.TB, v T, err error) T {
+	t.Helper()
 	if err != nil {
-		panic(fmt.Sprintf("fixture: %v", err))
+		t.Fatalf("fixture: %v", err)
 	}
 	return v
 }
@@ -42,10 +44,11 @@ func must[T any](v T, err error) T {
 func (f *Fixture) BillingEntity(country string) *ent.BillingEntity {
 	f.T.Helper()
 	n := f.next()
-	return must(f.Client.BillingEntity.Create().
+	be, err := f.Client.BillingEntity.Create().
 		SetCode(fmt.Sprintf("PHY-%s-%d", country, n)).
 		SetLegalName(fmt.Sprintf("Phystack %s %d", country, n)).
-		SetCountry(country).Save(f.ctx))
+		SetCountry(country).Save(f.ctx)
+	return must(f.T, be, err)
 }
 
 // Catalog is a plan catalog with the plans of PlanSpecs, by code.
@@ -84,13 +87,15 @@ func (f *Fixture) Catalog(currency string, plans ...PlanSpec) *Catalog {
 	if len(plans) == 0 {
 		plans = StandardPlans
 	}
-	cat := must(f.Client.PlanCatalog.Create().
-		SetName(fmt.Sprintf("Catalog %s %d", currency, f.next())).SetCurrency(currency).Save(f.ctx))
+	cat, err := f.Client.PlanCatalog.Create().
+		SetName(fmt.Sprintf("Catalog %s %d", currency, f.next())).SetCurrency(currency).Save(f.ctx)
+	must(f.T, cat, err)
 	out := &Catalog{PlanCatalog: cat, Plans: map[string]*ent.Plan{}}
 	for _, p := range plans {
-		out.Plans[p.Code] = must(f.Client.Plan.Create().
+		plan, err := f.Client.Plan.Create().
 			SetCatalogID(cat.ID).SetCode(p.Code).SetName(p.Name).SetKind(p.Kind).
-			SetMonthlyPrice(p.Price).SetCurrency(currency).SetActive(p.Active).Save(f.ctx))
+			SetMonthlyPrice(p.Price).SetCurrency(currency).SetActive(p.Active).Save(f.ctx)
+		out.Plans[p.Code] = must(f.T, plan, err)
 	}
 	return out
 }
@@ -128,7 +133,8 @@ func (f *Fixture) Tenant(s TenantSpec) *ent.Tenant {
 	}
 	if s.BillingEntity == nil {
 		if s.ManagedBy != nil {
-			s.BillingEntity = must(f.Client.BillingEntity.Get(f.ctx, s.ManagedBy.BillingEntityID))
+			be, err := f.Client.BillingEntity.Get(f.ctx, s.ManagedBy.BillingEntityID)
+			s.BillingEntity = must(f.T, be, err)
 		} else {
 			s.BillingEntity = f.BillingEntity(s.Country)
 		}
@@ -150,7 +156,8 @@ func (f *Fixture) Tenant(s TenantSpec) *ent.Tenant {
 	if s.CreatedBy != nil {
 		c.SetCreatedByID(s.CreatedBy.ID)
 	}
-	return must(c.Save(f.ctx))
+	tn, err := c.Save(f.ctx)
+	return must(f.T, tn, err)
 }
 
 // Partner creates a partner tenant in EUR with a standard catalog.
@@ -169,48 +176,55 @@ func (f *Fixture) Managed(partner *ent.Tenant, name string) *ent.Tenant {
 // Subscribe subscribes a tenant to a plan from start, billed to billedTo.
 func (f *Fixture) Subscribe(t *ent.Tenant, p *ent.Plan, billedTo *ent.Tenant, start time.Time) *ent.Subscription {
 	f.T.Helper()
-	return must(f.Client.Subscription.Create().
+	sub, err := f.Client.Subscription.Create().
 		SetTenantID(t.ID).SetPlanID(p.ID).SetBilledToID(billedTo.ID).SetKind(p.Kind).
-		SetMonthlyPrice(p.MonthlyPrice).SetCurrency(p.Currency).SetStartedAt(start).Save(f.ctx))
+		SetMonthlyPrice(p.MonthlyPrice).SetCurrency(p.Currency).SetStartedAt(start).Save(f.ctx)
+	return must(f.T, sub, err)
 }
 
 // User creates a user.
 func (f *Fixture) User(email string) *ent.User {
 	f.T.Helper()
-	return must(f.Client.User.Create().SetEmail(email).SetName(email).Save(f.ctx))
+	u, err := f.Client.User.Create().SetEmail(email).SetName(email).Save(f.ctx)
+	return must(f.T, u, err)
 }
 
 // Staff creates a Phystack staff user.
 func (f *Fixture) Staff(email string) *ent.User {
 	f.T.Helper()
-	return must(f.Client.User.Create().SetEmail(email).SetIsStaff(true).Save(f.ctx))
+	u, err := f.Client.User.Create().SetEmail(email).SetIsStaff(true).Save(f.ctx)
+	return must(f.T, u, err)
 }
 
 // Member gives u a role in t.
 func (f *Fixture) Member(t *ent.Tenant, u *ent.User, role enums.Role) *ent.Membership {
 	f.T.Helper()
-	return must(f.Client.Membership.Create().
-		SetTenantID(t.ID).SetUserID(u.ID).SetRole(role).Save(f.ctx))
+	m, err := f.Client.Membership.Create().
+		SetTenantID(t.ID).SetUserID(u.ID).SetRole(role).Save(f.ctx)
+	return must(f.T, m, err)
 }
 
 // Token mints a bearer token for u, valid for an hour.
 func (f *Fixture) Token(u *ent.User) string {
 	f.T.Helper()
-	return must(auth.Issue(f.ctx, f.Client, u.ID, "test", time.Hour, time.Now()))
+	tok, err := auth.Issue(f.ctx, f.Client, u.ID, "test", time.Hour, time.Now())
+	return must(f.T, tok, err)
 }
 
 // Space creates a space in t.
 func (f *Fixture) Space(t *ent.Tenant, name string) *ent.Space {
 	f.T.Helper()
-	return must(f.Client.Space.Create().SetTenantID(t.ID).SetName(name).Save(f.ctx))
+	sp, err := f.Client.Space.Create().SetTenantID(t.ID).SetName(name).Save(f.ctx)
+	return must(f.T, sp, err)
 }
 
 // Device creates a device in a space.
 func (f *Fixture) Device(s *ent.Space, serial string) *ent.Device {
 	f.T.Helper()
-	return must(f.Client.Device.Create().
+	d, err := f.Client.Device.Create().
 		SetTenantID(s.TenantID).SetSpaceID(s.ID).SetName("Device " + serial).
-		SetSerialNumber(serial).SetSerialKey(validate.Key(serial)).Save(f.ctx))
+		SetSerialNumber(serial).SetSerialKey(validate.Key(serial)).Save(f.ctx)
+	return must(f.T, d, err)
 }
 
 // Installation creates an installation in a space, pinned to d if not nil.
@@ -220,5 +234,6 @@ func (f *Fixture) Installation(s *ent.Space, d *ent.Device, name string) *ent.In
 	if d != nil {
 		c.SetDeviceID(d.ID)
 	}
-	return must(c.Save(f.ctx))
+	in, err := c.Save(f.ctx)
+	return must(f.T, in, err)
 }

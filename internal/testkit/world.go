@@ -33,6 +33,11 @@ type World struct {
 	ManagedDevice, StandaloneDevice             *ent.Device
 	ManagedInstallation, StandaloneInstallation *ent.Installation
 
+	// Workspace of Sibling: nil unless WithSiblingWorkspace made it.
+	SiblingSpace        *ent.Space
+	SiblingDevice       *ent.Device
+	SiblingInstallation *ent.Installation
+
 	// Tokens by user id.
 	Tokens map[int]string
 }
@@ -89,6 +94,17 @@ func NewWorld(t testing.TB) *World {
 		w.SiblingAdmin, w.OtherPartnerAdmin, w.StandaloneAdmin, w.Both, w.Staff, w.Stranger} {
 		w.Tokens[u.ID] = f.Token(u)
 	}
+	return w
+}
+
+// WithSiblingWorkspace gives Sibling a space, a device and an installation,
+// so that "the partner's admin sees no sibling workspace" is about rows
+// that exist.
+func (w *World) WithSiblingWorkspace() *World {
+	w.T.Helper()
+	w.SiblingSpace = w.Space(w.Sibling, "Sibling store")
+	w.SiblingDevice = w.Device(w.SiblingSpace, "SN-S1")
+	w.SiblingInstallation = w.Installation(w.SiblingSpace, w.SiblingDevice, "Sibling menu")
 	return w
 }
 

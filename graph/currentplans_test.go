@@ -1,11 +1,9 @@
 package graph_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
 )
 
@@ -24,7 +22,7 @@ func TestCurrentPlansFollowSubscriptionVisibility(t *testing.T) {
 	w.Fixture.Subscribe(m, w.Catalog.Plans["s-prem"], w.Partner, now.Add(-time.Hour))
 	w.Fixture.Subscribe(m, w.Catalog.Plans["s-std"], w.Partner, now.Add(time.Hour)) // not started
 	ended := w.Fixture.Subscribe(m, w.Catalog.Plans["t-basic"], w.Partner, now.Add(-2*time.Hour))
-	if _, err := w.Client.Subscription.UpdateOneID(ended.ID).SetEndedAt(now.Add(-time.Minute)).Save(rule.SystemContext(context.Background())); err != nil {
+	if _, err := w.Client.Subscription.UpdateOneID(ended.ID).SetEndedAt(now.Add(-time.Minute)).Save(sys); err != nil {
 		t.Fatal(err)
 	}
 
@@ -51,7 +49,7 @@ func TestCurrentPlansFollowSubscriptionVisibility(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got plans
-			api.Do(tc.token, q, map[string]any{"id": testkit.ID(m.ID)}).Decode(t, &got)
+			api.Query(t, tc.token, q, &got, map[string]any{"id": testkit.ID(m.ID)})
 			if a, b := code(got.Tenant.TenantPlan), code(got.Tenant.SupportPlan); a != tc.tenant || b != tc.support {
 				t.Fatalf("tenantPlan %s, supportPlan %s; want %s, %s", a, b, tc.tenant, tc.support)
 			}
