@@ -26,25 +26,19 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// fixture is the testkit World plus a workspace in Sibling (so that "a
+// fixture is the testkit World with a workspace in Sibling (so that "a
 // partner admin sees no sibling workspace" is about a row that exists) and
 // one audit event per tenant.
 type fixture struct {
 	*testkit.World
-	SiblingSpace        *ent.Space
-	SiblingDevice       *ent.Device
-	SiblingInstallation *ent.Installation
-	Audit               map[int]*ent.AuditEvent // by tenant id
-	viewers             map[string]*viewer.Viewer
+	Audit   map[int]*ent.AuditEvent // by tenant id
+	viewers map[string]*viewer.Viewer
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	w := testkit.NewWorld(t)
+	w := testkit.NewWorld(t).WithSiblingWorkspace()
 	f := &fixture{World: w, Audit: map[int]*ent.AuditEvent{}}
-	f.SiblingSpace = w.Space(w.Sibling, "Sibling store")
-	f.SiblingDevice = w.Device(f.SiblingSpace, "SN-S1")
-	f.SiblingInstallation = w.Installation(f.SiblingSpace, f.SiblingDevice, "Sibling menu")
 	sys := rule.SystemContext(context.Background())
 	for _, tn := range []*ent.Tenant{w.Partner, w.Managed, w.Sibling, w.OtherPartner, w.Standalone} {
 		ev, err := w.Client.AuditEvent.Create().SetTenantID(tn.ID).SetActorID(w.Staff.ID).
@@ -83,10 +77,11 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // as is a context carrying the named persona.
-func (f *fixture) as(name string) context.Context {
+func (f *fixture) as(t *testing.T, name string) context.Context {
+	t.Helper()
 	v, ok := f.viewers[name]
 	if !ok {
-		panic("unknown persona " + name)
+		t.Fatalf("unknown persona %q", name)
 	}
 	return viewer.NewContext(context.Background(), v)
 }
@@ -260,15 +255,15 @@ func TestTenantVisibility(t *testing.T) {
 	}
 	for _, name := range allPersonas() {
 		t.Run(name, func(t *testing.T) {
-			ts, err := f.Client.Tenant.Query().All(f.as(name))
+			ts, err := f.Client.Tenant.Query().All(f.as(t, name))
 			requireIDs(t, "Tenant.Query", tenantIDs(ts), err, want[name])
-			n, err := f.Client.Tenant.Query().Count(f.as(name))
+			n, err := f.Client.Tenant.Query().Count(f.as(t, name))
 			if err != nil || n != len(want[name]) {
 				t.Errorf("Tenant.Count = %d, %v; want %d", n, err, len(want[name]))
 			}
 			// Get of every tenant: visible ones load, hidden ones are not found.
 			for _, id := range []int{P, M, S, OP, SA} {
-				_, err := f.Client.Tenant.Get(f.as(name), id)
+				_, err := f.Client.Tenant.Get(f.as(t, name), id)
 				if slices.Contains(want[name], id) {
 					if err != nil {
 						t.Errorf("Get(%d): %v", id, err)
@@ -321,7 +316,7 @@ func TestWorkspaceVisibility(t *testing.T) {
 	}
 	for _, name := range allPersonas() {
 		t.Run(name, func(t *testing.T) {
-			ctx, w := f.as(name), want[name]
+			ctx, w := f.as(t, name), want[name]
 			got, err := f.Client.Space.Query().IDs(ctx)
 			requireIDs(t, "Space", got, err, w.spaces)
 			got, err = f.Client.Device.Query().IDs(ctx)
@@ -374,8 +369,8 @@ func TestHiddenRowIsNotFound(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, hiddenErr := c.load(f.as(c.persona), c.hidden)
-			_, missingErr := c.load(f.as(c.persona), c.missing)
+			_, hiddenErr := c.load(f.as(t, c.persona), c.hidden)
+			_, missingErr := c.load(f.as(t, c.persona), c.missing)
 			if !ent.IsNotFound(hiddenErr) {
 				t.Fatalf("hidden row: %v, want not found", hiddenErr)
 			}
@@ -428,7 +423,7 @@ func TestSubscriptionVisibility(t *testing.T) {
 	}
 	for _, name := range allPersonas() {
 		t.Run(name, func(t *testing.T) {
-			got, err := f.Client.Subscription.Query().IDs(f.as(name))
+			got, err := f.Client.Subscription.Query().IDs(f.as(t, name))
 			requireIDs(t, "Subscription", got, err, want[name])
 		})
 	}
@@ -464,7 +459,7 @@ func TestPlanVisibility(t *testing.T) {
 	}
 	for _, name := range allPersonas() {
 		t.Run(name, func(t *testing.T) {
-			got, err := f.Client.Plan.Query().IDs(f.as(name))
+			got, err := f.Client.Plan.Query().IDs(f.as(t, name))
 			requireIDs(t, "Plan", got, err, want[name])
 		})
 	}
@@ -480,7 +475,7 @@ func TestPlanVisibility(t *testing.T) {
 			"Stranger":          nil,
 		}
 		for name, want := range cats {
-			got, err := f.Client.PlanCatalog.Query().IDs(f.as(name))
+			got, err := f.Client.PlanCatalog.Query().IDs(f.as(t, name))
 			requireIDs(t, name+": PlanCatalog", got, err, want)
 		}
 	})
@@ -510,7 +505,7 @@ func TestUserVisibility(t *testing.T) {
 	}
 	for _, name := range allPersonas() {
 		t.Run(name, func(t *testing.T) {
-			got, err := f.Client.User.Query().IDs(f.as(name))
+			got, err := f.Client.User.Query().IDs(f.as(t, name))
 			requireIDs(t, "User", got, err, want[name])
 		})
 	}
@@ -542,7 +537,7 @@ func TestAuditEventVisibility(t *testing.T) {
 	}
 	for _, name := range allPersonas() {
 		t.Run(name, func(t *testing.T) {
-			got, err := f.Client.AuditEvent.Query().IDs(f.as(name))
+			got, err := f.Client.AuditEvent.Query().IDs(f.as(t, name))
 			requireIDs(t, "AuditEvent", got, err, want[name])
 		})
 	}
@@ -563,7 +558,7 @@ func TestSystemOnlyEntities(t *testing.T) {
 	}
 	for _, name := range []string{"Staff", "PartnerAdmin", "Stranger"} {
 		t.Run(name, func(t *testing.T) {
-			ctx := f.as(name)
+			ctx := f.as(t, name)
 			if n, err := f.Client.APIToken.Query().Count(ctx); !errors.Is(err, privacy.Deny) {
 				t.Errorf("APIToken count = %d, %v; want a denial", n, err)
 			}
@@ -602,7 +597,7 @@ func TestBillingEntitiesAreReference(t *testing.T) {
 		t.Fatalf("fixture: %v %v", all, err)
 	}
 	for _, name := range []string{"Stranger", "Staff", "SiblingAdmin"} {
-		got, err := f.Client.BillingEntity.Query().IDs(f.as(name))
+		got, err := f.Client.BillingEntity.Query().IDs(f.as(t, name))
 		requireIDs(t, name+": BillingEntity", got, err, all)
 	}
 }
@@ -616,7 +611,7 @@ func TestEagerLoadedEdgesAreFiltered(t *testing.T) {
 	t.Run("partner admin: managed tenants' spaces only where a member", func(t *testing.T) {
 		ts, err := f.Client.Tenant.Query().Where(tenant.PartnerID(f.Partner.ID)).
 			WithSpaces().WithMembers().WithDevices().WithInstallations().WithSubscriptions().
-			All(f.as("PartnerAdmin"))
+			All(f.as(t, "PartnerAdmin"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -641,7 +636,7 @@ func TestEagerLoadedEdgesAreFiltered(t *testing.T) {
 		}
 		// The twin: Sibling's own admin sees Sibling's workspace.
 		tn, err := f.Client.Tenant.Query().Where(tenant.ID(f.Sibling.ID)).WithSpaces().WithMembers().
-			Only(f.as("SiblingAdmin"))
+			Only(f.as(t, "SiblingAdmin"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -651,7 +646,7 @@ func TestEagerLoadedEdgesAreFiltered(t *testing.T) {
 	})
 
 	t.Run("traversal from a visible tenant to hidden workspace", func(t *testing.T) {
-		ctx := f.as("PartnerAdmin")
+		ctx := f.as(t, "PartnerAdmin")
 		sib, err := f.Client.Tenant.Get(ctx, f.Sibling.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -672,7 +667,7 @@ func TestEagerLoadedEdgesAreFiltered(t *testing.T) {
 	})
 
 	t.Run("staff: every tenant, no workspace", func(t *testing.T) {
-		ts, err := f.Client.Tenant.Query().WithSpaces().WithMembers().WithDevices().All(f.as("Staff"))
+		ts, err := f.Client.Tenant.Query().WithSpaces().WithMembers().WithDevices().All(f.as(t, "Staff"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -687,7 +682,7 @@ func TestEagerLoadedEdgesAreFiltered(t *testing.T) {
 	})
 
 	t.Run("reference to a hidden partner is nil", func(t *testing.T) {
-		ctx := f.as("ManagedViewer")
+		ctx := f.as(t, "ManagedViewer")
 		tn, err := f.Client.Tenant.Query().Where(tenant.ID(f.Managed.ID)).WithPartner().WithCreatedBy().Only(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -706,7 +701,7 @@ func TestEagerLoadedEdgesAreFiltered(t *testing.T) {
 			t.Errorf("createdBy = %+v, want the partner admin", tn.Edges.CreatedBy)
 		}
 		// The twin: the partner admin does see the partner of Managed.
-		tn, err = f.Client.Tenant.Query().Where(tenant.ID(f.Managed.ID)).WithPartner().Only(f.as("PartnerAdmin"))
+		tn, err = f.Client.Tenant.Query().Where(tenant.ID(f.Managed.ID)).WithPartner().Only(f.as(t, "PartnerAdmin"))
 		if err != nil || tn.Edges.Partner == nil || tn.Edges.Partner.ID != f.Partner.ID {
 			t.Errorf("partner admin: partner edge = %+v, %v", tn, err)
 		}
@@ -719,7 +714,7 @@ func TestEagerLoadedEdgesAreFiltered(t *testing.T) {
 			"PartnerViewer": nil,
 			"Staff":         {f.Managed.ID, f.Sibling.ID},
 		} {
-			p, err := f.Client.Tenant.Query().Where(tenant.ID(f.Partner.ID)).WithManagedTenants().Only(f.as(name))
+			p, err := f.Client.Tenant.Query().Where(tenant.ID(f.Partner.ID)).WithManagedTenants().Only(f.as(t, name))
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -730,7 +725,7 @@ func TestEagerLoadedEdgesAreFiltered(t *testing.T) {
 	t.Run("workspace tree of a member of two tenants", func(t *testing.T) {
 		ss, err := f.Client.Space.Query().
 			WithTenant().WithDevices(func(q *ent.DeviceQuery) { q.WithInstallations() }).
-			All(f.as("Both"))
+			All(f.as(t, "Both"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -751,7 +746,7 @@ func TestEagerLoadedEdgesAreFiltered(t *testing.T) {
 		// Members of Managed are listed with their users; the partner admin,
 		// a member there, sees them; the sibling admin sees none of them.
 		ms, err := f.Client.Membership.Query().Where(membership.TenantID(f.Managed.ID)).WithUser().
-			All(f.as("PartnerAdmin"))
+			All(f.as(t, "PartnerAdmin"))
 		if err != nil || len(ms) != 3 {
 			t.Fatalf("partner admin: %d memberships, %v", len(ms), err)
 		}
@@ -760,7 +755,7 @@ func TestEagerLoadedEdgesAreFiltered(t *testing.T) {
 				t.Errorf("membership %d: user not loaded", m.ID)
 			}
 		}
-		n, err := f.Client.Membership.Query().Where(membership.TenantID(f.Managed.ID)).Count(f.as("SiblingAdmin"))
+		n, err := f.Client.Membership.Query().Where(membership.TenantID(f.Managed.ID)).Count(f.as(t, "SiblingAdmin"))
 		if err != nil || n != 0 {
 			t.Errorf("sibling admin: %d memberships of Managed, %v", n, err)
 		}
@@ -842,7 +837,7 @@ func TestWorkspaceCreateNeedsRole(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s in %s by %s", c.entity, c.tenant.DisplayName, c.persona), func(t *testing.T) {
 			before := count[c.entity](c.tenant)
-			err := create[c.entity](f.as(c.persona), c.tenant, c.space)
+			err := create[c.entity](f.as(t, c.persona), c.tenant, c.space)
 			after := count[c.entity](c.tenant)
 			if c.ok {
 				if err != nil || after != before+1 {
@@ -866,7 +861,7 @@ func TestWorkspaceCreateNeedsRole(t *testing.T) {
 func TestWorkspaceUpdateAndDeleteNeedSystemContext(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	ctx := f.as("PartnerAdmin") // ADMIN of Managed
+	ctx := f.as(t, "PartnerAdmin") // ADMIN of Managed
 	if err := f.Client.Space.UpdateOne(f.ManagedSpace).SetName("Renamed").Exec(ctx); !errors.Is(err, privacy.Deny) {
 		t.Errorf("admin update: %v, want a denial", err)
 	}
@@ -982,7 +977,7 @@ func TestAccountWritesNeedSystemContext(t *testing.T) {
 	for _, w := range writes {
 		for _, name := range []string{"PartnerAdmin", "Staff", "ManagedViewer"} {
 			t.Run(w.name+" by "+name, func(t *testing.T) {
-				if err := w.write(f.as(name)); !errors.Is(err, privacy.Deny) {
+				if err := w.write(f.as(t, name)); !errors.Is(err, privacy.Deny) {
 					t.Errorf("want a privacy denial, got %v", err)
 				}
 				if w.check != nil {

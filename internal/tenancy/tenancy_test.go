@@ -72,24 +72,6 @@ func (s *scene) input(name string, key *string) tenancy.CreateInput {
 	}
 }
 
-type rows struct{ Tenants, Memberships, Subscriptions, AuditEvents, IdempotencyKeys int }
-
-func count(t *testing.T, c *ent.Client) rows {
-	t.Helper()
-	ctx := rule.SystemContext(context.Background())
-	var r rows
-	var errs [5]error
-	r.Tenants, errs[0] = c.Tenant.Query().Count(ctx)
-	r.Memberships, errs[1] = c.Membership.Query().Count(ctx)
-	r.Subscriptions, errs[2] = c.Subscription.Query().Count(ctx)
-	r.AuditEvents, errs[3] = c.AuditEvent.Query().Count(ctx)
-	r.IdempotencyKeys, errs[4] = c.IdempotencyKey.Query().Count(ctx)
-	if err := errors.Join(errs[:]...); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 var errInjected = errors.New("injected failure")
 
 // TestCreateManagedTenantIsAllOrNothing makes each write after the tenant
@@ -149,7 +131,7 @@ func TestCreateManagedTenantIsAllOrNothing(t *testing.T) {
 			var fail atomic.Bool
 			fail.Store(true)
 			fc.install(s.st.Client, &fail)
-			before := count(t, s.st.Client)
+			before := testkit.Rows(t, s.st)
 			key := "all-or-nothing"
 
 			got, err := s.svc.CreateManagedTenant(s.as(s.admin.ID), s.input("Atomic Shop", &key))
@@ -159,9 +141,7 @@ func TestCreateManagedTenantIsAllOrNothing(t *testing.T) {
 			if _, ok := apperr.AsUserErrors(err); ok {
 				t.Errorf("a system failure came back as user errors: %v", err)
 			}
-			if after := count(t, s.st.Client); after != before {
-				t.Errorf("rows after the failed creation = %+v, want %+v", after, before)
-			}
+			testkit.RequireRows(t, s.st, before)
 
 			// The key was not recorded: the same request now succeeds,
 			// and the tenant it creates has every part.
@@ -170,15 +150,9 @@ func TestCreateManagedTenantIsAllOrNothing(t *testing.T) {
 			if err != nil || got == nil {
 				t.Fatalf("retry: %v, %v", got, err)
 			}
-			want := before
-			want.Tenants++
-			want.Memberships++
-			want.Subscriptions += 2
-			want.AuditEvents++
-			want.IdempotencyKeys++
-			if after := count(t, s.st.Client); after != want {
-				t.Errorf("rows after the retry = %+v, want %+v", after, want)
-			}
+			testkit.RequireRows(t, s.st, before.Plus(testkit.RowCounts{
+				"tenants": 1, "memberships": 1, "subscriptions": 2, "audit_events": 1, "idempotency_keys": 1,
+			}))
 		})
 	}
 }
@@ -189,15 +163,13 @@ func TestCreateManagedTenantIsAllOrNothing(t *testing.T) {
 func TestCreateManagedTenantUnknownCreatorLeavesNothing(t *testing.T) {
 	t.Parallel()
 	s := newScene(t)
-	before := count(t, s.st.Client)
+	before := testkit.Rows(t, s.st)
 	ghost := s.admin.ID + 1_000_000
 	got, err := s.svc.CreateManagedTenant(s.as(ghost), s.input("Ghost Shop", nil))
 	if err == nil || got != nil {
 		t.Fatalf("CreateManagedTenant by a missing user = %v, %v; want an error", got, err)
 	}
-	if after := count(t, s.st.Client); after != before {
-		t.Errorf("rows = %+v, want %+v", after, before)
-	}
+	testkit.RequireRows(t, s.st, before)
 	// A foreign-key failure is a system failure (SPEC 8: INTERNAL), not a
 	// taken name: the name "Ghost Shop" is free.
 	if u, ok := apperr.AsUserErrors(err); ok {
@@ -259,14 +231,12 @@ func TestCreateManagedTenantReplayOutlivesPlanChanges(t *testing.T) {
 	if err := s.st.Client.Plan.Update().Where(plan.ID(s.catalog.Plans["t-pro"].ID)).SetActive(false).Exec(sys); err != nil {
 		t.Fatal(err)
 	}
-	before := count(t, s.st.Client)
+	before := testkit.Rows(t, s.st)
 	again, err := s.svc.CreateManagedTenant(s.as(s.admin.ID), s.input("Early Bird", &key))
 	if err != nil || again == nil || again.ID != first.ID {
 		t.Fatalf("replay = %v, %v; want tenant %d", again, err, first.ID)
 	}
-	if after := count(t, s.st.Client); after != before {
-		t.Errorf("replay wrote rows: %+v, want %+v", after, before)
-	}
+	testkit.RequireRows(t, s.st, before)
 	_, err = s.svc.CreateManagedTenant(s.as(s.admin.ID), s.input("Late Bird", nil))
 	u, ok := apperr.AsUserErrors(err)
 	if !ok || len(u) != 1 || !slices.Equal(u[0].Field, []string{"input", "tenantPlanId"}) || u[0].Code != apperr.Invalid {
@@ -292,7 +262,7 @@ func TestCreateManagedTenantRechecksPartner(t *testing.T) {
 			return next.Query(ctx, q)
 		})
 	}))
-	before := count(t, s.st.Client)
+	before := testkit.Rows(t, s.st)
 	_, err := s.svc.CreateManagedTenant(s.as(s.admin.ID), s.input("Too Late", nil))
 	if !unflagged.Load() {
 		t.Fatal("the plans were never queried: the test did not interleave")
@@ -300,9 +270,7 @@ func TestCreateManagedTenantRechecksPartner(t *testing.T) {
 	if code, _ := apperr.CodeOf(err); code != apperr.Forbidden {
 		t.Errorf("creation under a partner unflagged meanwhile: %v, want FORBIDDEN", err)
 	}
-	if after := count(t, s.st.Client); after != before {
-		t.Errorf("rows = %+v, want %+v", after, before)
-	}
+	testkit.RequireRows(t, s.st, before)
 	n, err := s.st.Client.Tenant.Query().Where(tenant.PartnerID(s.partner.ID)).Count(sys)
 	if err != nil || n != 0 {
 		t.Errorf("managed tenants of the unflagged partner: %d (%v)", n, err)

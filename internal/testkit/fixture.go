@@ -11,7 +11,6 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/internal/auth"
-	"github.com/phystack/managed-tenants-api/internal/validate"
 )
 
 // Fixture builds rows directly through ent in the system context.
@@ -143,7 +142,7 @@ func (f *Fixture) Tenant(s TenantSpec) *ent.Tenant {
 		s.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	}
 	c := f.Client.Tenant.Create().
-		SetDisplayName(s.Name).SetNameKey(validate.Key(s.Name)).
+		SetDisplayName(s.Name).
 		SetCountry(s.Country).SetCurrency(s.Currency).
 		SetBillingEntityID(s.BillingEntity.ID).SetBillingType(billing).
 		SetIsPartner(s.Partner).SetCreatedAt(s.CreatedAt)
@@ -223,7 +222,7 @@ func (f *Fixture) Device(s *ent.Space, serial string) *ent.Device {
 	f.T.Helper()
 	d, err := f.Client.Device.Create().
 		SetTenantID(s.TenantID).SetSpaceID(s.ID).SetName("Device " + serial).
-		SetSerialNumber(serial).SetSerialKey(validate.Key(serial)).Save(f.ctx)
+		SetSerialNumber(serial).Save(f.ctx)
 	return must(f.T, d, err)
 }
 
