@@ -114,6 +114,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			idempotencykey.FieldCreatedAt:     {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
 			idempotencykey.FieldPartnerID:     {Type: field.TypeInt, Column: idempotencykey.FieldPartnerID},
+			idempotencykey.FieldMutation:      {Type: field.TypeString, Column: idempotencykey.FieldMutation},
 			idempotencykey.FieldKey:           {Type: field.TypeString, Column: idempotencykey.FieldKey},
 			idempotencykey.FieldRequestDigest: {Type: field.TypeString, Column: idempotencykey.FieldRequestDigest},
 			idempotencykey.FieldTenantID:      {Type: field.TypeInt, Column: idempotencykey.FieldTenantID},
@@ -249,6 +250,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tenant.FieldPartnerID:       {Type: field.TypeInt, Column: tenant.FieldPartnerID},
 			tenant.FieldPlanCatalogID:   {Type: field.TypeInt, Column: tenant.FieldPlanCatalogID},
 			tenant.FieldCreatedByID:     {Type: field.TypeInt, Column: tenant.FieldCreatedByID},
+			tenant.FieldEndsAt:          {Type: field.TypeTime, Column: tenant.FieldEndsAt},
 		},
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
@@ -1128,6 +1130,11 @@ func (f *IdempotencyKeyFilter) WherePartnerID(p entql.IntP) {
 	f.Where(p.Field(idempotencykey.FieldPartnerID))
 }
 
+// WhereMutation applies the entql string predicate on the mutation field.
+func (f *IdempotencyKeyFilter) WhereMutation(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldMutation))
+}
+
 // WhereKey applies the entql string predicate on the key field.
 func (f *IdempotencyKeyFilter) WhereKey(p entql.StringP) {
 	f.Where(p.Field(idempotencykey.FieldKey))
@@ -1836,6 +1843,11 @@ func (f *TenantFilter) WherePlanCatalogID(p entql.IntP) {
 // WhereCreatedByID applies the entql int predicate on the created_by_id field.
 func (f *TenantFilter) WhereCreatedByID(p entql.IntP) {
 	f.Where(p.Field(tenant.FieldCreatedByID))
+}
+
+// WhereEndsAt applies the entql time.Time predicate on the ends_at field.
+func (f *TenantFilter) WhereEndsAt(p entql.TimeP) {
+	f.Where(p.Field(tenant.FieldEndsAt))
 }
 
 // WhereHasPartner applies a predicate to check if query has an edge partner.

@@ -16,6 +16,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/plan"
 	"github.com/phystack/managed-tenants-api/ent/space"
+	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/ent/user"
 )
@@ -1026,6 +1027,132 @@ func newSpacePaginateArgs(rv map[string]any) *spacePaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SubscriptionQuery) CollectFields(ctx context.Context, satisfies ...string) (*SubscriptionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SubscriptionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(subscription.Columns))
+		selectedFields = []string{subscription.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "plan":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PlanClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, planImplementors)...); err != nil {
+				return err
+			}
+			_q.withPlan = query
+			if _, ok := fieldSeen[subscription.FieldPlanID]; !ok {
+				selectedFields = append(selectedFields, subscription.FieldPlanID)
+				fieldSeen[subscription.FieldPlanID] = struct{}{}
+			}
+
+		case "billedTo":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TenantClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, tenantImplementors)...); err != nil {
+				return err
+			}
+			_q.withBilledTo = query
+			if _, ok := fieldSeen[subscription.FieldBilledToID]; !ok {
+				selectedFields = append(selectedFields, subscription.FieldBilledToID)
+				fieldSeen[subscription.FieldBilledToID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[subscription.FieldKind]; !ok {
+				selectedFields = append(selectedFields, subscription.FieldKind)
+				fieldSeen[subscription.FieldKind] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[subscription.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, subscription.FieldStartedAt)
+				fieldSeen[subscription.FieldStartedAt] = struct{}{}
+			}
+		case "endedAt":
+			if _, ok := fieldSeen[subscription.FieldEndedAt]; !ok {
+				selectedFields = append(selectedFields, subscription.FieldEndedAt)
+				fieldSeen[subscription.FieldEndedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type plansubscriptionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PlanSubscriptionPaginateOption
+}
+
+func newPlanSubscriptionPaginateArgs(rv map[string]any) *plansubscriptionPaginateArgs {
+	args := &plansubscriptionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PlanSubscriptionOrder{Field: &PlanSubscriptionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPlanSubscriptionOrder(order))
+			}
+		case *PlanSubscriptionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPlanSubscriptionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *TenantQuery) CollectFields(ctx context.Context, satisfies ...string) (*TenantQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1427,6 +1554,118 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			_q.WithNamedMembers(alias, func(wq *MembershipQuery) {
 				*wq = *query
 			})
+
+		case "subscriptions":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SubscriptionClient{config: _q.config}).Query()
+			)
+			args := newPlanSubscriptionPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newPlanSubscriptionPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					if !ignoredEdges && args.after == nil && args.before == nil &&
+						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
+						paginateLimit(args.first, args.last) > 0 {
+						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.SubscriptionsColumn, oneNode))
+						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
+							for i := range nodes {
+								rows, err := nodes[i].NamedSubscriptions(alias)
+								if err != nil {
+									return err
+								}
+								n := 0
+								if len(rows) > 0 {
+									n = rows[0].partitionTotal
+								}
+								if nodes[i].Edges.totalCount[6] == nil {
+									nodes[i].Edges.totalCount[6] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[6][alias] = n
+							}
+							return nil
+						})
+					} else {
+						query := query.Clone()
+						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {
+							ids := make([]driver.Value, len(nodes))
+							for i := range nodes {
+								ids[i] = nodes[i].ID
+							}
+							var v []struct {
+								NodeID int `sql:"tenant_id"`
+								Count  int `sql:"count"`
+							}
+							query.Where(func(s *sql.Selector) {
+								s.Where(sql.InValues(s.C(tenant.SubscriptionsColumn), ids...))
+							})
+							if err := query.GroupBy(tenant.SubscriptionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+								return err
+							}
+							m := make(map[int]int, len(v))
+							for i := range v {
+								m[v[i].NodeID] = v[i].Count
+							}
+							for i := range nodes {
+								n := m[nodes[i].ID]
+								if nodes[i].Edges.totalCount[6] == nil {
+									nodes[i].Edges.totalCount[6] = make(map[string]int)
+								}
+								nodes[i].Edges.totalCount[6][alias] = n
+							}
+							return nil
+						})
+					}
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Subscriptions)
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[6][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, subscriptionImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(tenant.SubscriptionsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedSubscriptions(alias, func(wq *SubscriptionQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[tenant.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, tenant.FieldCreatedAt)
@@ -1456,6 +1695,11 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[tenant.FieldIsPartner]; !ok {
 				selectedFields = append(selectedFields, tenant.FieldIsPartner)
 				fieldSeen[tenant.FieldIsPartner] = struct{}{}
+			}
+		case "endsAt":
+			if _, ok := fieldSeen[tenant.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, tenant.FieldEndsAt)
+				fieldSeen[tenant.FieldEndsAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":

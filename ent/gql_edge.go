@@ -132,6 +132,22 @@ func (_m *Space) Installations(
 	return _m.QueryInstallations().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Subscription) Plan(ctx context.Context) (*Plan, error) {
+	result, err := _m.Edges.PlanOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPlan().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Subscription) BilledTo(ctx context.Context) (*Tenant, error) {
+	result, err := _m.Edges.BilledToOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryBilledTo().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Tenant) Partner(ctx context.Context) (*Tenant, error) {
 	result, err := _m.Edges.PartnerOrErr()
 	if IsNotLoaded(err) {
@@ -214,4 +230,24 @@ func (_m *Tenant) Members(
 		return conn, nil
 	}
 	return _m.QueryMembers().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Tenant) Subscriptions(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PlanSubscriptionOrder,
+) (*PlanSubscriptionConnection, error) {
+	opts := []PlanSubscriptionPaginateOption{
+		WithPlanSubscriptionOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
+	if nodes, err := _m.NamedSubscriptions(alias); err == nil || hasTotalCount {
+		pager, err := newPlanSubscriptionPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &PlanSubscriptionConnection{Edges: []*PlanSubscriptionEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QuerySubscriptions().Paginate(ctx, after, first, before, last, opts...)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/plan"
 	"github.com/phystack/managed-tenants-api/ent/space"
+	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/ent/user"
 )
@@ -55,6 +56,11 @@ var spaceImplementors = []string{"Space", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Space) IsNode() {}
+
+var subscriptionImplementors = []string{"PlanSubscription", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Subscription) IsNode() {}
 
 var tenantImplementors = []string{"Tenant", "Node"}
 
@@ -193,6 +199,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(space.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, spaceImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case subscription.Table:
+		query := c.Subscription.Query().
+			Where(subscription.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, subscriptionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -372,6 +387,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Space.Query().
 			Where(space.IDIn(ids...))
 		query, err := query.CollectFields(ctx, spaceImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case subscription.Table:
+		query := c.Subscription.Query().
+			Where(subscription.IDIn(ids...))
+		query, err := query.CollectFields(ctx, subscriptionImplementors...)
 		if err != nil {
 			return nil, err
 		}

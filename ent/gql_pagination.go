@@ -20,6 +20,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/plan"
 	"github.com/phystack/managed-tenants-api/ent/space"
+	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/ent/user"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -1847,6 +1848,305 @@ func (_m *Space) ToEdge(order *SpaceOrder) *SpaceEdge {
 		order = DefaultSpaceOrder
 	}
 	return &SpaceEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PlanSubscription is the type alias for Subscription.
+type PlanSubscription = Subscription
+
+// PlanSubscriptionEdge is the edge representation of PlanSubscription.
+type PlanSubscriptionEdge struct {
+	Node   *PlanSubscription `json:"node"`
+	Cursor Cursor            `json:"cursor"`
+}
+
+// PlanSubscriptionConnection is the connection containing edges to PlanSubscription.
+type PlanSubscriptionConnection struct {
+	Edges      []*PlanSubscriptionEdge `json:"edges"`
+	PageInfo   PageInfo                `json:"pageInfo"`
+	TotalCount int                     `json:"totalCount"`
+}
+
+func (c *PlanSubscriptionConnection) build(nodes []*PlanSubscription, pager *plansubscriptionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PlanSubscription
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PlanSubscription {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PlanSubscription {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PlanSubscriptionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PlanSubscriptionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PlanSubscriptionPaginateOption enables pagination customization.
+type PlanSubscriptionPaginateOption func(*plansubscriptionPager) error
+
+// WithPlanSubscriptionOrder configures pagination ordering.
+func WithPlanSubscriptionOrder(order *PlanSubscriptionOrder) PlanSubscriptionPaginateOption {
+	if order == nil {
+		order = DefaultPlanSubscriptionOrder
+	}
+	o := *order
+	return func(pager *plansubscriptionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPlanSubscriptionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPlanSubscriptionFilter configures pagination filter.
+func WithPlanSubscriptionFilter(filter func(*SubscriptionQuery) (*SubscriptionQuery, error)) PlanSubscriptionPaginateOption {
+	return func(pager *plansubscriptionPager) error {
+		if filter == nil {
+			return errors.New("SubscriptionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type plansubscriptionPager struct {
+	reverse bool
+	order   *PlanSubscriptionOrder
+	filter  func(*SubscriptionQuery) (*SubscriptionQuery, error)
+}
+
+func newPlanSubscriptionPager(opts []PlanSubscriptionPaginateOption, reverse bool) (*plansubscriptionPager, error) {
+	pager := &plansubscriptionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPlanSubscriptionOrder
+	}
+	return pager, nil
+}
+
+func (p *plansubscriptionPager) applyFilter(query *SubscriptionQuery) (*SubscriptionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *plansubscriptionPager) toCursor(_m *PlanSubscription) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *plansubscriptionPager) applyCursors(query *SubscriptionQuery, after, before *Cursor) (*SubscriptionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPlanSubscriptionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *plansubscriptionPager) applyOrder(query *SubscriptionQuery) *SubscriptionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPlanSubscriptionOrder.Field {
+		query = query.Order(DefaultPlanSubscriptionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *plansubscriptionPager) orderExpr(query *SubscriptionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPlanSubscriptionOrder.Field {
+			b.Comma().Ident(DefaultPlanSubscriptionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PlanSubscription.
+func (_m *SubscriptionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PlanSubscriptionPaginateOption,
+) (*PlanSubscriptionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPlanSubscriptionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PlanSubscriptionConnection{Edges: []*PlanSubscriptionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SubscriptionOrderFieldStartedAt orders Subscription by started_at.
+	SubscriptionOrderFieldStartedAt = &PlanSubscriptionOrderField{
+		Value: func(_m *PlanSubscription) (ent.Value, error) {
+			return _m.StartedAt, nil
+		},
+		column: subscription.FieldStartedAt,
+		toTerm: subscription.ByStartedAt,
+		toCursor: func(_m *PlanSubscription) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PlanSubscriptionOrderField) String() string {
+	var str string
+	switch f.column {
+	case SubscriptionOrderFieldStartedAt.column:
+		str = "STARTED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PlanSubscriptionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PlanSubscriptionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PlanSubscriptionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "STARTED_AT":
+		*f = *SubscriptionOrderFieldStartedAt
+	default:
+		return fmt.Errorf("%s is not a valid PlanSubscriptionOrderField", str)
+	}
+	return nil
+}
+
+// PlanSubscriptionOrderField defines the ordering field of Subscription.
+type PlanSubscriptionOrderField struct {
+	// Value extracts the ordering value from the given Subscription.
+	Value    func(*PlanSubscription) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) subscription.OrderOption
+	toCursor func(*PlanSubscription) Cursor
+}
+
+// PlanSubscriptionOrder defines the ordering of Subscription.
+type PlanSubscriptionOrder struct {
+	Direction OrderDirection              `json:"direction"`
+	Field     *PlanSubscriptionOrderField `json:"field"`
+}
+
+// DefaultPlanSubscriptionOrder is the default ordering of Subscription.
+var DefaultPlanSubscriptionOrder = &PlanSubscriptionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PlanSubscriptionOrderField{
+		Value: func(_m *PlanSubscription) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: subscription.FieldID,
+		toTerm: subscription.ByID,
+		toCursor: func(_m *PlanSubscription) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PlanSubscription into PlanSubscriptionEdge.
+func (_m *PlanSubscription) ToEdge(order *PlanSubscriptionOrder) *PlanSubscriptionEdge {
+	if order == nil {
+		order = DefaultPlanSubscriptionOrder
+	}
+	return &PlanSubscriptionEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

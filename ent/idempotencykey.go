@@ -21,6 +21,8 @@ type IdempotencyKey struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// PartnerID holds the value of the "partner_id" field.
 	PartnerID int `json:"partner_id,omitempty"`
+	// Mutation holds the value of the "mutation" field.
+	Mutation string `json:"mutation,omitempty"`
 	// Key holds the value of the "key" field.
 	Key string `json:"key,omitempty"`
 	// RequestDigest holds the value of the "request_digest" field.
@@ -39,7 +41,7 @@ func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case idempotencykey.FieldID, idempotencykey.FieldPartnerID, idempotencykey.FieldTenantID:
 			values[i] = new(sql.NullInt64)
-		case idempotencykey.FieldKey, idempotencykey.FieldRequestDigest:
+		case idempotencykey.FieldMutation, idempotencykey.FieldKey, idempotencykey.FieldRequestDigest:
 			values[i] = new(sql.NullString)
 		case idempotencykey.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -77,6 +79,12 @@ func (_m *IdempotencyKey) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field partner_id", values[i])
 			} else if value.Valid {
 				_m.PartnerID = int(value.Int64)
+			}
+		case idempotencykey.FieldMutation:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field mutation", values[i])
+			} else if value.Valid {
+				_m.Mutation = value.String
 			}
 		case idempotencykey.FieldKey:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -142,6 +150,9 @@ func (_m *IdempotencyKey) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("partner_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PartnerID))
+	builder.WriteString(", ")
+	builder.WriteString("mutation=")
+	builder.WriteString(_m.Mutation)
 	builder.WriteString(", ")
 	builder.WriteString("key=")
 	builder.WriteString(_m.Key)

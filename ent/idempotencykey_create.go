@@ -42,6 +42,20 @@ func (_c *IdempotencyKeyCreate) SetPartnerID(v int) *IdempotencyKeyCreate {
 	return _c
 }
 
+// SetMutation sets the "mutation" field.
+func (_c *IdempotencyKeyCreate) SetMutation(v string) *IdempotencyKeyCreate {
+	_c.mutation.SetMutation(v)
+	return _c
+}
+
+// SetNillableMutation sets the "mutation" field if the given value is not nil.
+func (_c *IdempotencyKeyCreate) SetNillableMutation(v *string) *IdempotencyKeyCreate {
+	if v != nil {
+		_c.SetMutation(*v)
+	}
+	return _c
+}
+
 // SetKey sets the "key" field.
 func (_c *IdempotencyKeyCreate) SetKey(v string) *IdempotencyKeyCreate {
 	_c.mutation.SetKey(v)
@@ -112,6 +126,10 @@ func (_c *IdempotencyKeyCreate) defaults() error {
 		v := idempotencykey.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.Mutation(); !ok {
+		v := idempotencykey.DefaultMutation
+		_c.mutation.SetMutation(v)
+	}
 	return nil
 }
 
@@ -122,6 +140,14 @@ func (_c *IdempotencyKeyCreate) check() error {
 	}
 	if _, ok := _c.mutation.PartnerID(); !ok {
 		return &ValidationError{Name: "partner_id", err: errors.New(`ent: missing required field "IdempotencyKey.partner_id"`)}
+	}
+	if _, ok := _c.mutation.Mutation(); !ok {
+		return &ValidationError{Name: "mutation", err: errors.New(`ent: missing required field "IdempotencyKey.mutation"`)}
+	}
+	if v, ok := _c.mutation.Mutation(); ok {
+		if err := idempotencykey.MutationValidator(v); err != nil {
+			return &ValidationError{Name: "mutation", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.mutation": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Key(); !ok {
 		return &ValidationError{Name: "key", err: errors.New(`ent: missing required field "IdempotencyKey.key"`)}
@@ -173,6 +199,10 @@ func (_c *IdempotencyKeyCreate) createSpec() (*IdempotencyKey, *sqlgraph.CreateS
 	if value, ok := _c.mutation.PartnerID(); ok {
 		_spec.SetField(idempotencykey.FieldPartnerID, field.TypeInt, value)
 		_node.PartnerID = value
+	}
+	if value, ok := _c.mutation.Mutation(); ok {
+		_spec.SetField(idempotencykey.FieldMutation, field.TypeString, value)
+		_node.Mutation = value
 	}
 	if value, ok := _c.mutation.Key(); ok {
 		_spec.SetField(idempotencykey.FieldKey, field.TypeString, value)
@@ -278,6 +308,9 @@ func (u *IdempotencyKeyUpsertOne) UpdateNewValues() *IdempotencyKeyUpsertOne {
 		}
 		if _, exists := u.create.mutation.PartnerID(); exists {
 			s.SetIgnore(idempotencykey.FieldPartnerID)
+		}
+		if _, exists := u.create.mutation.Mutation(); exists {
+			s.SetIgnore(idempotencykey.FieldMutation)
 		}
 		if _, exists := u.create.mutation.Key(); exists {
 			s.SetIgnore(idempotencykey.FieldKey)
@@ -525,6 +558,9 @@ func (u *IdempotencyKeyUpsertBulk) UpdateNewValues() *IdempotencyKeyUpsertBulk {
 			}
 			if _, exists := b.mutation.PartnerID(); exists {
 				s.SetIgnore(idempotencykey.FieldPartnerID)
+			}
+			if _, exists := b.mutation.Mutation(); exists {
+				s.SetIgnore(idempotencykey.FieldMutation)
 			}
 			if _, exists := b.mutation.Key(); exists {
 				s.SetIgnore(idempotencykey.FieldKey)

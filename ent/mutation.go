@@ -2860,6 +2860,7 @@ type IdempotencyKeyMutation struct {
 	created_at     *time.Time
 	partner_id     *int
 	addpartner_id  *int
+	_mutation      *string
 	key            *string
 	request_digest *string
 	tenant_id      *int
@@ -3060,6 +3061,42 @@ func (m *IdempotencyKeyMutation) ResetPartnerID() {
 	m.addpartner_id = nil
 }
 
+// SetMutation sets the "mutation" field.
+func (m *IdempotencyKeyMutation) SetMutation(s string) {
+	m._mutation = &s
+}
+
+// Mutation returns the value of the "mutation" field in the mutation.
+func (m *IdempotencyKeyMutation) Mutation() (r string, exists bool) {
+	v := m._mutation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMutation returns the old "mutation" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldMutation(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMutation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMutation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMutation: %w", err)
+	}
+	return oldValue.Mutation, nil
+}
+
+// ResetMutation resets all changes to the "mutation" field.
+func (m *IdempotencyKeyMutation) ResetMutation() {
+	m._mutation = nil
+}
+
 // SetKey sets the "key" field.
 func (m *IdempotencyKeyMutation) SetKey(s string) {
 	m.key = &s
@@ -3236,12 +3273,15 @@ func (m *IdempotencyKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdempotencyKeyMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.created_at != nil {
 		fields = append(fields, idempotencykey.FieldCreatedAt)
 	}
 	if m.partner_id != nil {
 		fields = append(fields, idempotencykey.FieldPartnerID)
+	}
+	if m._mutation != nil {
+		fields = append(fields, idempotencykey.FieldMutation)
 	}
 	if m.key != nil {
 		fields = append(fields, idempotencykey.FieldKey)
@@ -3264,6 +3304,8 @@ func (m *IdempotencyKeyMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case idempotencykey.FieldPartnerID:
 		return m.PartnerID()
+	case idempotencykey.FieldMutation:
+		return m.Mutation()
 	case idempotencykey.FieldKey:
 		return m.Key()
 	case idempotencykey.FieldRequestDigest:
@@ -3283,6 +3325,8 @@ func (m *IdempotencyKeyMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldCreatedAt(ctx)
 	case idempotencykey.FieldPartnerID:
 		return m.OldPartnerID(ctx)
+	case idempotencykey.FieldMutation:
+		return m.OldMutation(ctx)
 	case idempotencykey.FieldKey:
 		return m.OldKey(ctx)
 	case idempotencykey.FieldRequestDigest:
@@ -3311,6 +3355,13 @@ func (m *IdempotencyKeyMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPartnerID(v)
+		return nil
+	case idempotencykey.FieldMutation:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMutation(v)
 		return nil
 	case idempotencykey.FieldKey:
 		v, ok := value.(string)
@@ -3423,6 +3474,9 @@ func (m *IdempotencyKeyMutation) ResetField(name string) error {
 		return nil
 	case idempotencykey.FieldPartnerID:
 		m.ResetPartnerID()
+		return nil
+	case idempotencykey.FieldMutation:
+		m.ResetMutation()
 		return nil
 	case idempotencykey.FieldKey:
 		m.ResetKey()
@@ -7804,6 +7858,7 @@ type TenantMutation struct {
 	currency                    *string
 	billing_type                *enums.BillingType
 	is_partner                  *bool
+	ends_at                     *time.Time
 	clearedFields               map[string]struct{}
 	partner                     *int
 	clearedpartner              bool
@@ -8373,6 +8428,55 @@ func (m *TenantMutation) CreatedByIDCleared() bool {
 func (m *TenantMutation) ResetCreatedByID() {
 	m.created_by = nil
 	delete(m.clearedFields, tenant.FieldCreatedByID)
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *TenantMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *TenantMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the Tenant entity.
+// If the Tenant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantMutation) OldEndsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (m *TenantMutation) ClearEndsAt() {
+	m.ends_at = nil
+	m.clearedFields[tenant.FieldEndsAt] = struct{}{}
+}
+
+// EndsAtCleared returns if the "ends_at" field was cleared in this mutation.
+func (m *TenantMutation) EndsAtCleared() bool {
+	_, ok := m.clearedFields[tenant.FieldEndsAt]
+	return ok
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *TenantMutation) ResetEndsAt() {
+	m.ends_at = nil
+	delete(m.clearedFields, tenant.FieldEndsAt)
 }
 
 // ClearPartner clears the "partner" edge to the Tenant entity.
@@ -8949,7 +9053,7 @@ func (m *TenantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TenantMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, tenant.FieldCreatedAt)
 	}
@@ -8983,6 +9087,9 @@ func (m *TenantMutation) Fields() []string {
 	if m.created_by != nil {
 		fields = append(fields, tenant.FieldCreatedByID)
 	}
+	if m.ends_at != nil {
+		fields = append(fields, tenant.FieldEndsAt)
+	}
 	return fields
 }
 
@@ -9013,6 +9120,8 @@ func (m *TenantMutation) Field(name string) (ent.Value, bool) {
 		return m.PlanCatalogID()
 	case tenant.FieldCreatedByID:
 		return m.CreatedByID()
+	case tenant.FieldEndsAt:
+		return m.EndsAt()
 	}
 	return nil, false
 }
@@ -9044,6 +9153,8 @@ func (m *TenantMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldPlanCatalogID(ctx)
 	case tenant.FieldCreatedByID:
 		return m.OldCreatedByID(ctx)
+	case tenant.FieldEndsAt:
+		return m.OldEndsAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Tenant field %s", name)
 }
@@ -9130,6 +9241,13 @@ func (m *TenantMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedByID(v)
 		return nil
+	case tenant.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Tenant field %s", name)
 }
@@ -9172,6 +9290,9 @@ func (m *TenantMutation) ClearedFields() []string {
 	if m.FieldCleared(tenant.FieldCreatedByID) {
 		fields = append(fields, tenant.FieldCreatedByID)
 	}
+	if m.FieldCleared(tenant.FieldEndsAt) {
+		fields = append(fields, tenant.FieldEndsAt)
+	}
 	return fields
 }
 
@@ -9194,6 +9315,9 @@ func (m *TenantMutation) ClearField(name string) error {
 		return nil
 	case tenant.FieldCreatedByID:
 		m.ClearCreatedByID()
+		return nil
+	case tenant.FieldEndsAt:
+		m.ClearEndsAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Tenant nullable field %s", name)
@@ -9235,6 +9359,9 @@ func (m *TenantMutation) ResetField(name string) error {
 		return nil
 	case tenant.FieldCreatedByID:
 		m.ResetCreatedByID()
+		return nil
+	case tenant.FieldEndsAt:
+		m.ResetEndsAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Tenant field %s", name)

@@ -56,7 +56,7 @@ type SubscriptionEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [2]map[string]int
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge

@@ -43,6 +43,8 @@ type Tenant struct {
 	PlanCatalogID *int `json:"plan_catalog_id,omitempty"`
 	// CreatedByID holds the value of the "created_by_id" field.
 	CreatedByID *int `json:"created_by_id,omitempty"`
+	// EndsAt holds the value of the "ends_at" field.
+	EndsAt *time.Time `json:"ends_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TenantQuery when eager-loading is set.
 	Edges        TenantEdges `json:"edges"`
@@ -81,7 +83,7 @@ type TenantEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [12]bool
 	// totalCount holds the count of the edges above.
-	totalCount [6]map[string]int
+	totalCount [7]map[string]int
 
 	namedManagedTenants      map[string][]*Tenant
 	namedSpaces              map[string][]*Space
@@ -220,7 +222,7 @@ func (*Tenant) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case tenant.FieldDisplayName, tenant.FieldNameKey, tenant.FieldCountry, tenant.FieldCurrency, tenant.FieldBillingType:
 			values[i] = new(sql.NullString)
-		case tenant.FieldCreatedAt:
+		case tenant.FieldCreatedAt, tenant.FieldEndsAt:
 			values[i] = new(sql.NullTime)
 		case totalCountColumn:
 			values[i] = new(sql.NullInt64)
@@ -313,6 +315,13 @@ func (_m *Tenant) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CreatedByID = new(int)
 				*_m.CreatedByID = int(value.Int64)
+			}
+		case tenant.FieldEndsAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field ends_at", values[i])
+			} else if value.Valid {
+				_m.EndsAt = new(time.Time)
+				*_m.EndsAt = value.Time
 			}
 		case totalCountColumn:
 			if value, ok := values[i].(*sql.NullInt64); ok {
@@ -451,6 +460,11 @@ func (_m *Tenant) String() string {
 	if v := _m.CreatedByID; v != nil {
 		builder.WriteString("created_by_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.EndsAt; v != nil {
+		builder.WriteString("ends_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

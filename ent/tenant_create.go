@@ -138,6 +138,20 @@ func (_c *TenantCreate) SetNillableCreatedByID(v *int) *TenantCreate {
 	return _c
 }
 
+// SetEndsAt sets the "ends_at" field.
+func (_c *TenantCreate) SetEndsAt(v time.Time) *TenantCreate {
+	_c.mutation.SetEndsAt(v)
+	return _c
+}
+
+// SetNillableEndsAt sets the "ends_at" field if the given value is not nil.
+func (_c *TenantCreate) SetNillableEndsAt(v *time.Time) *TenantCreate {
+	if v != nil {
+		_c.SetEndsAt(*v)
+	}
+	return _c
+}
+
 // SetPartner sets the "partner" edge to the Tenant entity.
 func (_c *TenantCreate) SetPartner(v *Tenant) *TenantCreate {
 	return _c.SetPartnerID(v.ID)
@@ -437,6 +451,10 @@ func (_c *TenantCreate) createSpec() (*Tenant, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IsPartner(); ok {
 		_spec.SetField(tenant.FieldIsPartner, field.TypeBool, value)
 		_node.IsPartner = value
+	}
+	if value, ok := _c.mutation.EndsAt(); ok {
+		_spec.SetField(tenant.FieldEndsAt, field.TypeTime, value)
+		_node.EndsAt = &value
 	}
 	if nodes := _c.mutation.PartnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -788,6 +806,24 @@ func (u *TenantUpsert) ClearPlanCatalogID() *TenantUpsert {
 	return u
 }
 
+// SetEndsAt sets the "ends_at" field.
+func (u *TenantUpsert) SetEndsAt(v time.Time) *TenantUpsert {
+	u.Set(tenant.FieldEndsAt, v)
+	return u
+}
+
+// UpdateEndsAt sets the "ends_at" field to the value that was provided on create.
+func (u *TenantUpsert) UpdateEndsAt() *TenantUpsert {
+	u.SetExcluded(tenant.FieldEndsAt)
+	return u
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (u *TenantUpsert) ClearEndsAt() *TenantUpsert {
+	u.SetNull(tenant.FieldEndsAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -955,6 +991,27 @@ func (u *TenantUpsertOne) UpdatePlanCatalogID() *TenantUpsertOne {
 func (u *TenantUpsertOne) ClearPlanCatalogID() *TenantUpsertOne {
 	return u.Update(func(s *TenantUpsert) {
 		s.ClearPlanCatalogID()
+	})
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (u *TenantUpsertOne) SetEndsAt(v time.Time) *TenantUpsertOne {
+	return u.Update(func(s *TenantUpsert) {
+		s.SetEndsAt(v)
+	})
+}
+
+// UpdateEndsAt sets the "ends_at" field to the value that was provided on create.
+func (u *TenantUpsertOne) UpdateEndsAt() *TenantUpsertOne {
+	return u.Update(func(s *TenantUpsert) {
+		s.UpdateEndsAt()
+	})
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (u *TenantUpsertOne) ClearEndsAt() *TenantUpsertOne {
+	return u.Update(func(s *TenantUpsert) {
+		s.ClearEndsAt()
 	})
 }
 
@@ -1291,6 +1348,27 @@ func (u *TenantUpsertBulk) UpdatePlanCatalogID() *TenantUpsertBulk {
 func (u *TenantUpsertBulk) ClearPlanCatalogID() *TenantUpsertBulk {
 	return u.Update(func(s *TenantUpsert) {
 		s.ClearPlanCatalogID()
+	})
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (u *TenantUpsertBulk) SetEndsAt(v time.Time) *TenantUpsertBulk {
+	return u.Update(func(s *TenantUpsert) {
+		s.SetEndsAt(v)
+	})
+}
+
+// UpdateEndsAt sets the "ends_at" field to the value that was provided on create.
+func (u *TenantUpsertBulk) UpdateEndsAt() *TenantUpsertBulk {
+	return u.Update(func(s *TenantUpsert) {
+		s.UpdateEndsAt()
+	})
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (u *TenantUpsertBulk) ClearEndsAt() *TenantUpsertBulk {
+	return u.Update(func(s *TenantUpsert) {
+		s.ClearEndsAt()
 	})
 }
 

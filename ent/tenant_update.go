@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -152,6 +153,26 @@ func (_u *TenantUpdate) SetNillablePlanCatalogID(v *int) *TenantUpdate {
 // ClearPlanCatalogID clears the value of the "plan_catalog_id" field.
 func (_u *TenantUpdate) ClearPlanCatalogID() *TenantUpdate {
 	_u.mutation.ClearPlanCatalogID()
+	return _u
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (_u *TenantUpdate) SetEndsAt(v time.Time) *TenantUpdate {
+	_u.mutation.SetEndsAt(v)
+	return _u
+}
+
+// SetNillableEndsAt sets the "ends_at" field if the given value is not nil.
+func (_u *TenantUpdate) SetNillableEndsAt(v *time.Time) *TenantUpdate {
+	if v != nil {
+		_u.SetEndsAt(*v)
+	}
+	return _u
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (_u *TenantUpdate) ClearEndsAt() *TenantUpdate {
+	_u.mutation.ClearEndsAt()
 	return _u
 }
 
@@ -565,6 +586,12 @@ func (_u *TenantUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.IsPartner(); ok {
 		_spec.SetField(tenant.FieldIsPartner, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.EndsAt(); ok {
+		_spec.SetField(tenant.FieldEndsAt, field.TypeTime, value)
+	}
+	if _u.mutation.EndsAtCleared() {
+		_spec.ClearField(tenant.FieldEndsAt, field.TypeTime)
 	}
 	if _u.mutation.ManagedTenantsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1124,6 +1151,26 @@ func (_u *TenantUpdateOne) ClearPlanCatalogID() *TenantUpdateOne {
 	return _u
 }
 
+// SetEndsAt sets the "ends_at" field.
+func (_u *TenantUpdateOne) SetEndsAt(v time.Time) *TenantUpdateOne {
+	_u.mutation.SetEndsAt(v)
+	return _u
+}
+
+// SetNillableEndsAt sets the "ends_at" field if the given value is not nil.
+func (_u *TenantUpdateOne) SetNillableEndsAt(v *time.Time) *TenantUpdateOne {
+	if v != nil {
+		_u.SetEndsAt(*v)
+	}
+	return _u
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (_u *TenantUpdateOne) ClearEndsAt() *TenantUpdateOne {
+	_u.mutation.ClearEndsAt()
+	return _u
+}
+
 // AddManagedTenantIDs adds the "managed_tenants" edge to the Tenant entity by IDs.
 func (_u *TenantUpdateOne) AddManagedTenantIDs(ids ...int) *TenantUpdateOne {
 	_u.mutation.AddManagedTenantIDs(ids...)
@@ -1564,6 +1611,12 @@ func (_u *TenantUpdateOne) sqlSave(ctx context.Context) (_node *Tenant, err erro
 	}
 	if value, ok := _u.mutation.IsPartner(); ok {
 		_spec.SetField(tenant.FieldIsPartner, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.EndsAt(); ok {
+		_spec.SetField(tenant.FieldEndsAt, field.TypeTime, value)
+	}
+	if _u.mutation.EndsAtCleared() {
+		_spec.ClearField(tenant.FieldEndsAt, field.TypeTime)
 	}
 	if _u.mutation.ManagedTenantsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -19,12 +19,11 @@ func TestCurrentPlansFollowSubscriptionVisibility(t *testing.T) {
 	m := w.Fixture.Managed(w.Partner, "Billed Elsewhere")
 	now := time.Now().UTC()
 	w.Fixture.Subscribe(m, w.Catalog.Plans["t-pro"], w.OtherPartner, now.Add(-time.Hour))
-	w.Fixture.Subscribe(m, w.Catalog.Plans["s-prem"], w.Partner, now.Add(-time.Hour))
-	w.Fixture.Subscribe(m, w.Catalog.Plans["s-std"], w.Partner, now.Add(time.Hour)) // not started
-	ended := w.Fixture.Subscribe(m, w.Catalog.Plans["t-basic"], w.Partner, now.Add(-2*time.Hour))
-	if _, err := w.Client.Subscription.UpdateOneID(ended.ID).SetEndedAt(now.Add(-time.Minute)).Save(sys); err != nil {
-		t.Fatal(err)
-	}
+	// s-prem runs until a scheduled change to s-std, which has not started.
+	change, past := now.Add(time.Hour), now.Add(-time.Minute)
+	w.Fixture.SubscribeUntil(m, w.Catalog.Plans["s-prem"], w.Partner, now.Add(-time.Hour), &change)
+	w.Fixture.Subscribe(m, w.Catalog.Plans["s-std"], w.Partner, change)
+	w.Fixture.SubscribeUntil(m, w.Catalog.Plans["t-basic"], w.Partner, now.Add(-2*time.Hour), &past)
 
 	q := `query($id: ID!) { tenant(id: $id) { tenantPlan { code } supportPlan { code } } }`
 	type plans struct {

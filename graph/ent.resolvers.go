@@ -14,6 +14,12 @@ import (
 	"github.com/phystack/managed-tenants-api/graph/generated"
 )
 
+// BilledTo is the resolver for the billedTo field.
+func (r *planSubscriptionResolver) BilledTo(ctx context.Context, obj *ent.Subscription) (*ent.Tenant, error) {
+	t, err := obj.BilledTo(ctx)
+	return t, ent.MaskNotFound(err)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 	return r.Client.Noder(ctx, id)
@@ -46,6 +52,11 @@ func (r *tenantResolver) ManagedTenants(ctx context.Context, obj *ent.Tenant, af
 // Plan returns generated.PlanResolver implementation.
 func (r *Resolver) Plan() generated.PlanResolver { return &planResolver{r} }
 
+// PlanSubscription returns generated.PlanSubscriptionResolver implementation.
+func (r *Resolver) PlanSubscription() generated.PlanSubscriptionResolver {
+	return &planSubscriptionResolver{r}
+}
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
@@ -53,7 +64,8 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r} }
 
 type (
-	planResolver   struct{ *Resolver }
-	queryResolver  struct{ *Resolver }
-	tenantResolver struct{ *Resolver }
+	planResolver             struct{ *Resolver }
+	planSubscriptionResolver struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
+	tenantResolver           struct{ *Resolver }
 )

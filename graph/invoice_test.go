@@ -404,7 +404,9 @@ func TestPartnerInvoiceOnlyBillsItsOwnSubscriptions(t *testing.T) {
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	client := w.Fixture.Managed(w.OtherPartner, "Lakeside Client")
 	w.Subscribe(client, w.OtherCatalog.Plans["t-pro"], w.OtherPartner, start)
-	w.Subscribe(w.Managed, w.Catalog.Plans["t-max"], w.Managed, start)
+	// Billed to Managed itself, before its partner's plan began.
+	selfEnd := start.AddDate(0, 0, 9)
+	w.SubscribeUntil(w.Managed, w.Catalog.Plans["t-max"], w.Managed, start, &selfEnd)
 
 	inv := fetchInvoice(t, api, w.Token(w.PartnerAdmin), w.Partner, "2026-11")
 	if inv.Total.Amount != "390.00" || len(inv.Lines) != 4 {

@@ -49,6 +49,15 @@ func userErrors(err error) ([]*model.UserError, error) {
 	return out, nil
 }
 
+// timing is an input's ChangeTiming; null (given explicitly) means its
+// default, NOW.
+func timing(t *tenancy.Timing) tenancy.Timing {
+	if t == nil {
+		return tenancy.Now
+	}
+	return *t
+}
+
 // money renders minor units as the Money type.
 func money(amount int64, currency string) (*model.Money, error) {
 	s, err := billing.Money{Amount: amount, Currency: currency}.Format()

@@ -85,8 +85,51 @@ func (r *mutationResolver) CreateInstallation(ctx context.Context, input model.C
 	return &model.CreateInstallationPayload{Installation: i, UserErrors: uerrs}, nil
 }
 
+// ChangeManagedTenantPlans is the resolver for the changeManagedTenantPlans field.
+func (r *mutationResolver) ChangeManagedTenantPlans(ctx context.Context, input model.ChangeManagedTenantPlansInput) (*model.ChangeManagedTenantPlansPayload, error) {
+	t, err := r.Tenancy.ChangePlans(ctx, tenancy.ChangePlansInput{
+		TenantID:       input.TenantID,
+		TenantPlanID:   input.TenantPlanID,
+		SupportPlanID:  input.SupportPlanID,
+		Timing:         timing(input.Timing),
+		IdempotencyKey: input.IdempotencyKey,
+	})
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangeManagedTenantPlansPayload{ManagedTenant: t, UserErrors: uerrs}, nil
+}
+
+// UpdateManagedTenant is the resolver for the updateManagedTenant field.
+func (r *mutationResolver) UpdateManagedTenant(ctx context.Context, input model.UpdateManagedTenantInput) (*model.UpdateManagedTenantPayload, error) {
+	t, err := r.Tenancy.Update(ctx, tenancy.UpdateInput{
+		TenantID: input.TenantID, DisplayName: input.DisplayName, Country: input.Country,
+	})
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateManagedTenantPayload{ManagedTenant: t, UserErrors: uerrs}, nil
+}
+
+// EndManagedTenant is the resolver for the endManagedTenant field.
+func (r *mutationResolver) EndManagedTenant(ctx context.Context, input model.EndManagedTenantInput) (*model.EndManagedTenantPayload, error) {
+	t, err := r.Tenancy.End(ctx, tenancy.EndInput{TenantID: input.TenantID, Timing: timing(input.Timing)})
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.EndManagedTenantPayload{ManagedTenant: t, UserErrors: uerrs}, nil
+}
+
 // MonthlyPrice is the resolver for the monthlyPrice field.
 func (r *planResolver) MonthlyPrice(ctx context.Context, obj *ent.Plan) (*model.Money, error) {
+	return money(obj.MonthlyPrice, obj.Currency)
+}
+
+// MonthlyPrice is the resolver for the monthlyPrice field.
+func (r *planSubscriptionResolver) MonthlyPrice(ctx context.Context, obj *ent.Subscription) (*model.Money, error) {
 	return money(obj.MonthlyPrice, obj.Currency)
 }
 
@@ -160,6 +203,11 @@ func (r *tenantResolver) SupportPlan(ctx context.Context, obj *ent.Tenant) (*ent
 // ViewerRole is the resolver for the viewerRole field.
 func (r *tenantResolver) ViewerRole(ctx context.Context, obj *ent.Tenant) (*enums.Role, error) {
 	return viewerRole(ctx, obj.ID)
+}
+
+// Status is the resolver for the status field.
+func (r *tenantResolver) Status(ctx context.Context, obj *ent.Tenant) (tenancy.Status, error) {
+	return r.Tenancy.Status(obj), nil
 }
 
 // Memberships is the resolver for the memberships field.

@@ -18,6 +18,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldPartnerID holds the string denoting the partner_id field in the database.
 	FieldPartnerID = "partner_id"
+	// FieldMutation holds the string denoting the mutation field in the database.
+	FieldMutation = "mutation"
 	// FieldKey holds the string denoting the key field in the database.
 	FieldKey = "key"
 	// FieldRequestDigest holds the string denoting the request_digest field in the database.
@@ -33,6 +35,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldPartnerID,
+	FieldMutation,
 	FieldKey,
 	FieldRequestDigest,
 	FieldTenantID,
@@ -58,6 +61,10 @@ var (
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// DefaultMutation holds the default value on creation for the "mutation" field.
+	DefaultMutation string
+	// MutationValidator is a validator for the "mutation" field. It is called by the builders before save.
+	MutationValidator func(string) error
 	// KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	KeyValidator func(string) error
 	// RequestDigestValidator is a validator for the "request_digest" field. It is called by the builders before save.
@@ -80,6 +87,11 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByPartnerID orders the results by the partner_id field.
 func ByPartnerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPartnerID, opts...).ToFunc()
+}
+
+// ByMutation orders the results by the mutation field.
+func ByMutation(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMutation, opts...).ToFunc()
 }
 
 // ByKey orders the results by the key field.

@@ -64,6 +64,11 @@ func PartnerID(v int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldEQ(FieldPartnerID, v))
 }
 
+// Mutation applies equality check predicate on the "mutation" field. It's identical to MutationEQ.
+func Mutation(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEQ(FieldMutation, v))
+}
+
 // Key applies equality check predicate on the "key" field. It's identical to KeyEQ.
 func Key(v string) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldEQ(FieldKey, v))
@@ -157,6 +162,71 @@ func PartnerIDLT(v int) predicate.IdempotencyKey {
 // PartnerIDLTE applies the LTE predicate on the "partner_id" field.
 func PartnerIDLTE(v int) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldLTE(FieldPartnerID, v))
+}
+
+// MutationEQ applies the EQ predicate on the "mutation" field.
+func MutationEQ(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEQ(FieldMutation, v))
+}
+
+// MutationNEQ applies the NEQ predicate on the "mutation" field.
+func MutationNEQ(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNEQ(FieldMutation, v))
+}
+
+// MutationIn applies the In predicate on the "mutation" field.
+func MutationIn(vs ...string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldIn(FieldMutation, vs...))
+}
+
+// MutationNotIn applies the NotIn predicate on the "mutation" field.
+func MutationNotIn(vs ...string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNotIn(FieldMutation, vs...))
+}
+
+// MutationGT applies the GT predicate on the "mutation" field.
+func MutationGT(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldGT(FieldMutation, v))
+}
+
+// MutationGTE applies the GTE predicate on the "mutation" field.
+func MutationGTE(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldGTE(FieldMutation, v))
+}
+
+// MutationLT applies the LT predicate on the "mutation" field.
+func MutationLT(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldLT(FieldMutation, v))
+}
+
+// MutationLTE applies the LTE predicate on the "mutation" field.
+func MutationLTE(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldLTE(FieldMutation, v))
+}
+
+// MutationContains applies the Contains predicate on the "mutation" field.
+func MutationContains(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldContains(FieldMutation, v))
+}
+
+// MutationHasPrefix applies the HasPrefix predicate on the "mutation" field.
+func MutationHasPrefix(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldHasPrefix(FieldMutation, v))
+}
+
+// MutationHasSuffix applies the HasSuffix predicate on the "mutation" field.
+func MutationHasSuffix(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldHasSuffix(FieldMutation, v))
+}
+
+// MutationEqualFold applies the EqualFold predicate on the "mutation" field.
+func MutationEqualFold(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEqualFold(FieldMutation, v))
+}
+
+// MutationContainsFold applies the ContainsFold predicate on the "mutation" field.
+func MutationContainsFold(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldContainsFold(FieldMutation, v))
 }
 
 // KeyEQ applies the EQ predicate on the "key" field.

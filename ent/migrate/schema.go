@@ -136,6 +136,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "partner_id", Type: field.TypeInt},
+		{Name: "mutation", Type: field.TypeString, Default: "createManagedTenant"},
 		{Name: "key", Type: field.TypeString},
 		{Name: "request_digest", Type: field.TypeString},
 		{Name: "tenant_id", Type: field.TypeInt, Nullable: true},
@@ -147,9 +148,9 @@ var (
 		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "idempotencykey_partner_id_key",
+				Name:    "idempotencykey_partner_id_mutation_key",
 				Unique:  true,
-				Columns: []*schema.Column{IdempotencyKeysColumns[2], IdempotencyKeysColumns[3]},
+				Columns: []*schema.Column{IdempotencyKeysColumns[2], IdempotencyKeysColumns[3], IdempotencyKeysColumns[4]},
 			},
 			{
 				Name:    "idempotencykey_created_at",
@@ -381,6 +382,14 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{SubscriptionsColumns[8], SubscriptionsColumns[4]},
 			},
+			{
+				Name:    "subscription_tenant_id_kind",
+				Unique:  true,
+				Columns: []*schema.Column{SubscriptionsColumns[7], SubscriptionsColumns[1]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "ended_at IS NULL",
+				},
+			},
 		},
 	}
 	// TenantsColumns holds the columns for the "tenants" table.
@@ -393,6 +402,7 @@ var (
 		{Name: "currency", Type: field.TypeString, Size: 3},
 		{Name: "billing_type", Type: field.TypeEnum, Enums: []string{"PARTNER_INVOICE", "DIRECT"}},
 		{Name: "is_partner", Type: field.TypeBool, Default: false},
+		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
 		{Name: "billing_entity_id", Type: field.TypeInt},
 		{Name: "plan_catalog_id", Type: field.TypeInt, Nullable: true},
 		{Name: "partner_id", Type: field.TypeInt, Nullable: true},
@@ -406,39 +416,42 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "tenants_billing_entities_tenants",
-				Columns:    []*schema.Column{TenantsColumns[8]},
+				Columns:    []*schema.Column{TenantsColumns[9]},
 				RefColumns: []*schema.Column{BillingEntitiesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "tenants_plan_catalogs_tenants",
-				Columns:    []*schema.Column{TenantsColumns[9]},
+				Columns:    []*schema.Column{TenantsColumns[10]},
 				RefColumns: []*schema.Column{PlanCatalogsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tenants_tenants_managed_tenants",
-				Columns:    []*schema.Column{TenantsColumns[10]},
+				Columns:    []*schema.Column{TenantsColumns[11]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tenants_users_created_by",
-				Columns:    []*schema.Column{TenantsColumns[11]},
+				Columns:    []*schema.Column{TenantsColumns[12]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "tenant_partner_id_name_key",
+				Name:    "tenant_partner_id_name_key_running",
 				Unique:  true,
-				Columns: []*schema.Column{TenantsColumns[10], TenantsColumns[3]},
+				Columns: []*schema.Column{TenantsColumns[11], TenantsColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "ends_at IS NULL",
+				},
 			},
 			{
 				Name:    "tenant_partner_id",
 				Unique:  false,
-				Columns: []*schema.Column{TenantsColumns[10]},
+				Columns: []*schema.Column{TenantsColumns[11]},
 			},
 		},
 	}

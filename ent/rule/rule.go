@@ -57,19 +57,26 @@ func resoldCatalogs(v *viewer.Viewer) *sql.Selector {
 		Where(sql.And(sql.In("id", adminTenants(v)), sql.NotNull("plan_catalog_id")))
 }
 
-// subscriptionVisible: a subscription is account data, seen by the members
-// of the subscribing tenant and by the admins of the tenant billed.
-func subscriptionVisible(v *viewer.Viewer, column func(string) string) *sql.Predicate {
-	return sql.Or(sql.In(column("tenant_id"), memberTenants(v)), sql.In(column("billed_to_id"), adminTenants(v)))
+// billedToAdmin: a subscription itself (its price, its bill) is account data
+// of the tenant billed, seen by that tenant's admins (SPEC 10: a managed
+// tenant's own members do not see what its partner pays).
+func billedToAdmin(v *viewer.Viewer, column func(string) string) *sql.Predicate {
+	return sql.In(column("billed_to_id"), adminTenants(v))
+}
+
+// planRunVisible: which plan a tenant runs (tenantPlan, supportPlan) is seen
+// by its members too, besides the admins of the tenant billed.
+func planRunVisible(v *viewer.Viewer, column func(string) string) *sql.Predicate {
+	return sql.Or(sql.In(column("tenant_id"), memberTenants(v)), billedToAdmin(v, column))
 }
 
 func plainColumn(c string) string { return c }
 
-// SubscriptionVisible is the subscription rule as a predicate on the
-// subscriptions table t, for a query of another entity that joins
+// RunningPlanVisible is planRunVisible as a predicate on the subscriptions
+// table t, for the query of the plans tenants run, which joins
 // subscriptions (a join does not pass through the subscription policy).
 // nil means every row is visible (staff, the system context).
-func SubscriptionVisible(ctx context.Context, t *sql.SelectTable) (*sql.Predicate, error) {
+func RunningPlanVisible(ctx context.Context, t *sql.SelectTable) (*sql.Predicate, error) {
 	if d, ok := privacy.DecisionFromContext(ctx); ok && errors.Is(d, privacy.Allow) {
 		return nil, nil
 	}
@@ -80,7 +87,7 @@ func SubscriptionVisible(ctx context.Context, t *sql.SelectTable) (*sql.Predicat
 	case isStaff(ctx):
 		return nil, nil
 	}
-	return subscriptionVisible(v, t.C), nil
+	return planRunVisible(v, t.C), nil
 }
 
 // isStaff: staff read the account data of every tenant (SPEC 2.4).
@@ -125,8 +132,8 @@ var (
 	byAdmin = filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
 		return sql.In(s.C("tenant_id"), adminTenants(v))
 	})
-	bySubscription = filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
-		return subscriptionVisible(v, s.C)
+	byBilledAdmin = filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
+		return billedToAdmin(v, s.C)
 	})
 )
 
@@ -149,9 +156,9 @@ const (
 	Members Readers = iota
 	// Admins: the tenant's admins, and staff (the audit log).
 	Admins
-	// Subscribers: the members of the subscribing tenant, the admins of the
-	// tenant billed, and staff (subscriptions, account data of SPEC 2.2).
-	Subscribers
+	// BilledAdmins: the admins of the tenant billed, and staff
+	// (subscriptions: account data of SPEC 2.2 and 10).
+	BilledAdmins
 )
 
 // TenantOwnedPolicy is the policy of a table whose rows belong to one
@@ -165,8 +172,8 @@ func TenantOwnedPolicy(readers Readers, create access.Action) ent.Policy {
 		read = privacy.QueryPolicy{byMembership}
 	case Admins:
 		read = privacy.QueryPolicy{allowStaff, byAdmin}
-	case Subscribers:
-		read = privacy.QueryPolicy{allowStaff, bySubscription}
+	case BilledAdmins:
+		read = privacy.QueryPolicy{allowStaff, byBilledAdmin}
 	default:
 		read = privacy.QueryPolicy{privacy.AlwaysDenyRule()}
 	}
@@ -215,12 +222,12 @@ func TenantPolicy() ent.Policy {
 }
 
 // PlanPolicy: a plan is visible to staff, to admins of the partners that
-// resell its catalog, and to whoever can see a subscription to it.
+// resell its catalog, and to whoever may see a tenant run it.
 func PlanPolicy() ent.Policy {
 	return policy(privacy.QueryPolicy{allowStaff,
 		filter(func(v *viewer.Viewer, s *sql.Selector) *sql.Predicate {
 			subscribed := sql.Select("plan_id").From(sql.Table("subscriptions")).
-				Where(subscriptionVisible(v, plainColumn))
+				Where(planRunVisible(v, plainColumn))
 			return sql.Or(sql.In(s.C("catalog_id"), resoldCatalogs(v)), sql.In(s.C("id"), subscribed))
 		}),
 	}, nil)

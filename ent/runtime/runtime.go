@@ -165,12 +165,18 @@ func init() {
 	idempotencykeyDescCreatedAt := idempotencykeyMixinFields0[0].Descriptor()
 	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
+	// idempotencykeyDescMutation is the schema descriptor for mutation field.
+	idempotencykeyDescMutation := idempotencykeyFields[1].Descriptor()
+	// idempotencykey.DefaultMutation holds the default value on creation for the mutation field.
+	idempotencykey.DefaultMutation = idempotencykeyDescMutation.Default.(string)
+	// idempotencykey.MutationValidator is a validator for the "mutation" field. It is called by the builders before save.
+	idempotencykey.MutationValidator = idempotencykeyDescMutation.Validators[0].(func(string) error)
 	// idempotencykeyDescKey is the schema descriptor for key field.
-	idempotencykeyDescKey := idempotencykeyFields[1].Descriptor()
+	idempotencykeyDescKey := idempotencykeyFields[2].Descriptor()
 	// idempotencykey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	idempotencykey.KeyValidator = idempotencykeyDescKey.Validators[0].(func(string) error)
 	// idempotencykeyDescRequestDigest is the schema descriptor for request_digest field.
-	idempotencykeyDescRequestDigest := idempotencykeyFields[2].Descriptor()
+	idempotencykeyDescRequestDigest := idempotencykeyFields[3].Descriptor()
 	// idempotencykey.RequestDigestValidator is a validator for the "request_digest" field. It is called by the builders before save.
 	idempotencykey.RequestDigestValidator = idempotencykeyDescRequestDigest.Validators[0].(func(string) error)
 	installationMixin := schema.Installation{}.Mixin()

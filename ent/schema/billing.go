@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -95,20 +96,23 @@ func (Plan) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection()}
 }
 
-// Subscription is a tenant's purchase of a plan. Price and currency are copied
-// at purchase: later catalog changes do not reprice it.
+// Subscription is a tenant's purchase of a plan, running from started_at
+// (included) to ended_at (excluded; null: until changed). Price and currency
+// are copied at purchase: later catalog changes do not reprice it. GraphQL
+// calls it PlanSubscription ("Subscription" is GraphQL's root).
 type Subscription struct{ ent.Schema }
 
-func (Subscription) Mixin() []ent.Mixin { return []ent.Mixin{TenantOwned{Read: rule.Subscribers}} }
+func (Subscription) Mixin() []ent.Mixin { return []ent.Mixin{TenantOwned{Read: rule.BilledAdmins}} }
 
 func (Subscription) Fields() []ent.Field {
 	return []ent.Field{
-		field.Int("plan_id").Immutable(),
-		field.Int("billed_to_id").Immutable(),
-		field.Enum("kind").GoType(enums.PlanKind("")).Immutable(),
+		field.Int("plan_id").Immutable().Annotations(entgql.Skip()),
+		field.Int("billed_to_id").Immutable().Annotations(entgql.Skip()),
+		field.Enum("kind").GoType(enums.PlanKind("")).Immutable().Annotations(entgql.Type("PlanKind")),
+		// Exposed with the currency as Money by a resolver.
 		field.Int64("monthly_price").NonNegative().Immutable().Annotations(entgql.Skip()),
-		field.String("currency").MinLen(3).MaxLen(3).Immutable(),
-		field.Time("started_at").Immutable(),
+		field.String("currency").MinLen(3).MaxLen(3).Immutable().Annotations(entgql.Skip()),
+		field.Time("started_at").Immutable().Annotations(entgql.OrderField("STARTED_AT")),
 		field.Time("ended_at").Optional().Nillable(),
 	}
 }
@@ -116,7 +120,7 @@ func (Subscription) Fields() []ent.Field {
 func (Subscription) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("tenant", Tenant.Type).Ref("subscriptions").Field("tenant_id").
-			Unique().Required().Immutable(),
+			Unique().Required().Immutable().Annotations(entgql.Skip()),
 		edge.From("plan", Plan.Type).Ref("subscriptions").Field("plan_id").
 			Unique().Required().Immutable(),
 		edge.From("billed_to", Tenant.Type).Ref("billed_subscriptions").Field("billed_to_id").
@@ -127,9 +131,13 @@ func (Subscription) Edges() []ent.Edge {
 func (Subscription) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("billed_to_id", "started_at"),
+		// At most one subscription of a kind without an end per tenant: a
+		// backstop under the tenant lock every writer takes (SPEC 10).
+		index.Fields("tenant_id", "kind").Unique().
+			Annotations(entsql.IndexWhere("ended_at IS NULL")),
 	}
 }
 
 func (Subscription) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip()}
+	return []schema.Annotation{entgql.Type("PlanSubscription"), entgql.RelayConnection()}
 }

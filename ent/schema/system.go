@@ -68,9 +68,10 @@ func (APIToken) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip()}
 }
 
-// IdempotencyKey remembers which tenant a partner's createManagedTenant key
-// produced, and a digest of the normalised input, so a retry returns the same
-// tenant and a reuse with other input is refused.
+// IdempotencyKey remembers which tenant a partner's key produced for a
+// mutation (createManagedTenant, changeManagedTenantPlans), and a digest of
+// the normalised input, so a retry returns the same tenant and a reuse with
+// other input is refused.
 type IdempotencyKey struct{ ent.Schema }
 
 func (IdempotencyKey) Mixin() []ent.Mixin { return []ent.Mixin{CreateTime{}} }
@@ -78,6 +79,9 @@ func (IdempotencyKey) Mixin() []ent.Mixin { return []ent.Mixin{CreateTime{}} }
 func (IdempotencyKey) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("partner_id").Immutable(),
+		// The mutation the key was sent with: keys are per partner and
+		// mutation (SPEC 10).
+		field.String("mutation").NotEmpty().Immutable().Default("createManagedTenant"),
 		field.String("key").NotEmpty().Immutable(),
 		field.String("request_digest").NotEmpty().Immutable(),
 		// Written with the key, in the transaction that created the tenant.
@@ -88,7 +92,7 @@ func (IdempotencyKey) Fields() []ent.Field {
 
 func (IdempotencyKey) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("partner_id", "key").Unique(),
+		index.Fields("partner_id", "mutation", "key").Unique(),
 		index.Fields("created_at"),
 	}
 }

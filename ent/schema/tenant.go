@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -34,6 +35,9 @@ func (Tenant) Fields() []ent.Field {
 		// The catalog a partner resells from; several partners may share one.
 		field.Int("plan_catalog_id").Optional().Nillable().Annotations(entgql.Skip()),
 		field.Int("created_by_id").Optional().Nillable().Immutable().Annotations(entgql.Skip()),
+		// The end of a managed tenant, past or scheduled (SPEC 10); from it
+		// on the tenant bills nothing and is read-only.
+		field.Time("ends_at").Optional().Nillable(),
 	}
 }
 
@@ -51,7 +55,7 @@ func (Tenant) Edges() []ent.Edge {
 		edge.To("members", Membership.Type).Annotations(entgql.RelayConnection()),
 		edge.To("devices", Device.Type).Annotations(entgql.Skip()),
 		edge.To("installations", Installation.Type).Annotations(entgql.Skip()),
-		edge.To("subscriptions", Subscription.Type).Annotations(entgql.Skip()),
+		edge.To("subscriptions", Subscription.Type).Annotations(entgql.RelayConnection()),
 		edge.To("billed_subscriptions", Subscription.Type).Annotations(entgql.Skip()),
 		edge.To("audit_events", AuditEvent.Type).Annotations(entgql.Skip()),
 	}
@@ -59,7 +63,12 @@ func (Tenant) Edges() []ent.Edge {
 
 func (Tenant) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("partner_id", "name_key").Unique(),
+		// A name is the partner's until its tenant has ended: tenants
+		// without an end hold theirs here; one whose end is scheduled holds
+		// it until then (checked by internal/tenancy; it cannot be renamed).
+		index.Fields("partner_id", "name_key").Unique().
+			StorageKey("tenant_partner_id_name_key_running").
+			Annotations(entsql.IndexWhere("ends_at IS NULL")),
 		index.Fields("partner_id"),
 	}
 }

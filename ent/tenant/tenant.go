@@ -40,6 +40,8 @@ const (
 	FieldPlanCatalogID = "plan_catalog_id"
 	// FieldCreatedByID holds the string denoting the created_by_id field in the database.
 	FieldCreatedByID = "created_by_id"
+	// FieldEndsAt holds the string denoting the ends_at field in the database.
+	FieldEndsAt = "ends_at"
 	// EdgePartner holds the string denoting the partner edge name in mutations.
 	EdgePartner = "partner"
 	// EdgeManagedTenants holds the string denoting the managed_tenants edge name in mutations.
@@ -160,6 +162,7 @@ var Columns = []string{
 	FieldPartnerID,
 	FieldPlanCatalogID,
 	FieldCreatedByID,
+	FieldEndsAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -265,6 +268,11 @@ func ByPlanCatalogID(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedByID orders the results by the created_by_id field.
 func ByCreatedByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedByID, opts...).ToFunc()
+}
+
+// ByEndsAt orders the results by the ends_at field.
+func ByEndsAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEndsAt, opts...).ToFunc()
 }
 
 // ByPartnerField orders the results by partner field.

@@ -37,6 +37,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Mutation() MutationResolver
 	Plan() PlanResolver
+	PlanSubscription() PlanSubscriptionResolver
 	Query() QueryResolver
 	Tenant() TenantResolver
 	Viewer() ViewerResolver
@@ -52,6 +53,11 @@ type ComplexityRoot struct {
 		Country   func(childComplexity int) int
 		ID        func(childComplexity int) int
 		LegalName func(childComplexity int) int
+	}
+
+	ChangeManagedTenantPlansPayload struct {
+		ManagedTenant func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
 	}
 
 	CreateDevicePayload struct {
@@ -93,6 +99,11 @@ type ComplexityRoot struct {
 	DeviceEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	EndManagedTenantPayload struct {
+		ManagedTenant func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
 	}
 
 	Installation struct {
@@ -164,12 +175,15 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateDevice         func(childComplexity int, input model.CreateDeviceInput) int
-		CreateInstallation   func(childComplexity int, input model.CreateInstallationInput) int
-		CreateManagedTenant  func(childComplexity int, input model.CreateManagedTenantInput) int
-		CreateSpace          func(childComplexity int, input model.CreateSpaceInput) int
-		InviteMember         func(childComplexity int, input model.InviteMemberInput) int
-		SetTenantPartnerFlag func(childComplexity int, input model.SetTenantPartnerFlagInput) int
+		ChangeManagedTenantPlans func(childComplexity int, input model.ChangeManagedTenantPlansInput) int
+		CreateDevice             func(childComplexity int, input model.CreateDeviceInput) int
+		CreateInstallation       func(childComplexity int, input model.CreateInstallationInput) int
+		CreateManagedTenant      func(childComplexity int, input model.CreateManagedTenantInput) int
+		CreateSpace              func(childComplexity int, input model.CreateSpaceInput) int
+		EndManagedTenant         func(childComplexity int, input model.EndManagedTenantInput) int
+		InviteMember             func(childComplexity int, input model.InviteMemberInput) int
+		SetTenantPartnerFlag     func(childComplexity int, input model.SetTenantPartnerFlagInput) int
+		UpdateManagedTenant      func(childComplexity int, input model.UpdateManagedTenantInput) int
 	}
 
 	PageInfo struct {
@@ -195,6 +209,27 @@ type ComplexityRoot struct {
 	}
 
 	PlanEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	PlanSubscription struct {
+		BilledTo     func(childComplexity int) int
+		EndedAt      func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		MonthlyPrice func(childComplexity int) int
+		Plan         func(childComplexity int) int
+		StartedAt    func(childComplexity int) int
+	}
+
+	PlanSubscriptionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PlanSubscriptionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -242,12 +277,15 @@ type ComplexityRoot struct {
 		CreatedBy      func(childComplexity int) int
 		Currency       func(childComplexity int) int
 		DisplayName    func(childComplexity int) int
+		EndsAt         func(childComplexity int) int
 		ID             func(childComplexity int) int
 		IsPartner      func(childComplexity int) int
 		ManagedTenants func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TenantOrder) int
 		Members        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MembershipOrder) int
 		Partner        func(childComplexity int) int
 		Spaces         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SpaceOrder) int
+		Status         func(childComplexity int) int
+		Subscriptions  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PlanSubscriptionOrder) int
 		SupportPlan    func(childComplexity int) int
 		TenantPlan     func(childComplexity int) int
 		ViewerRole     func(childComplexity int) int
@@ -262,6 +300,11 @@ type ComplexityRoot struct {
 	TenantEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	UpdateManagedTenantPayload struct {
+		ManagedTenant func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
 	}
 
 	User struct {
@@ -297,9 +340,16 @@ type MutationResolver interface {
 	CreateSpace(ctx context.Context, input model.CreateSpaceInput) (*model.CreateSpacePayload, error)
 	CreateDevice(ctx context.Context, input model.CreateDeviceInput) (*model.CreateDevicePayload, error)
 	CreateInstallation(ctx context.Context, input model.CreateInstallationInput) (*model.CreateInstallationPayload, error)
+	ChangeManagedTenantPlans(ctx context.Context, input model.ChangeManagedTenantPlansInput) (*model.ChangeManagedTenantPlansPayload, error)
+	UpdateManagedTenant(ctx context.Context, input model.UpdateManagedTenantInput) (*model.UpdateManagedTenantPayload, error)
+	EndManagedTenant(ctx context.Context, input model.EndManagedTenantInput) (*model.EndManagedTenantPayload, error)
 }
 type PlanResolver interface {
 	MonthlyPrice(ctx context.Context, obj *ent.Plan) (*model.Money, error)
+}
+type PlanSubscriptionResolver interface {
+	BilledTo(ctx context.Context, obj *ent.Subscription) (*ent.Tenant, error)
+	MonthlyPrice(ctx context.Context, obj *ent.Subscription) (*model.Money, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -316,6 +366,7 @@ type TenantResolver interface {
 	TenantPlan(ctx context.Context, obj *ent.Tenant) (*ent.Plan, error)
 	SupportPlan(ctx context.Context, obj *ent.Tenant) (*ent.Plan, error)
 	ViewerRole(ctx context.Context, obj *ent.Tenant) (*enums.Role, error)
+	Status(ctx context.Context, obj *ent.Tenant) (tenancy.Status, error)
 }
 type ViewerResolver interface {
 	Memberships(ctx context.Context, obj *model.Viewer) ([]*ent.Membership, error)
@@ -363,6 +414,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BillingEntity.LegalName(childComplexity), true
+
+	case "ChangeManagedTenantPlansPayload.managedTenant":
+		if e.ComplexityRoot.ChangeManagedTenantPlansPayload.ManagedTenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeManagedTenantPlansPayload.ManagedTenant(childComplexity), true
+	case "ChangeManagedTenantPlansPayload.userErrors":
+		if e.ComplexityRoot.ChangeManagedTenantPlansPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeManagedTenantPlansPayload.UserErrors(childComplexity), true
 
 	case "CreateDevicePayload.device":
 		if e.ComplexityRoot.CreateDevicePayload.Device == nil {
@@ -495,6 +559,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeviceEdge.Node(childComplexity), true
+
+	case "EndManagedTenantPayload.managedTenant":
+		if e.ComplexityRoot.EndManagedTenantPayload.ManagedTenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EndManagedTenantPayload.ManagedTenant(childComplexity), true
+	case "EndManagedTenantPayload.userErrors":
+		if e.ComplexityRoot.EndManagedTenantPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EndManagedTenantPayload.UserErrors(childComplexity), true
 
 	case "Installation.app":
 		if e.ComplexityRoot.Installation.App == nil {
@@ -734,6 +811,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
+	case "Mutation.changeManagedTenantPlans":
+		if e.ComplexityRoot.Mutation.ChangeManagedTenantPlans == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changeManagedTenantPlans_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangeManagedTenantPlans(childComplexity, args["input"].(model.ChangeManagedTenantPlansInput)), true
 	case "Mutation.createDevice":
 		if e.ComplexityRoot.Mutation.CreateDevice == nil {
 			break
@@ -778,6 +866,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateSpace(childComplexity, args["input"].(model.CreateSpaceInput)), true
+	case "Mutation.endManagedTenant":
+		if e.ComplexityRoot.Mutation.EndManagedTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endManagedTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndManagedTenant(childComplexity, args["input"].(model.EndManagedTenantInput)), true
 	case "Mutation.inviteMember":
 		if e.ComplexityRoot.Mutation.InviteMember == nil {
 			break
@@ -800,6 +899,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTenantPartnerFlag(childComplexity, args["input"].(model.SetTenantPartnerFlagInput)), true
+	case "Mutation.updateManagedTenant":
+		if e.ComplexityRoot.Mutation.UpdateManagedTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateManagedTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateManagedTenant(childComplexity, args["input"].(model.UpdateManagedTenantInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -894,6 +1004,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PlanEdge.Node(childComplexity), true
+
+	case "PlanSubscription.billedTo":
+		if e.ComplexityRoot.PlanSubscription.BilledTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscription.BilledTo(childComplexity), true
+	case "PlanSubscription.endedAt":
+		if e.ComplexityRoot.PlanSubscription.EndedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscription.EndedAt(childComplexity), true
+	case "PlanSubscription.id":
+		if e.ComplexityRoot.PlanSubscription.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscription.ID(childComplexity), true
+	case "PlanSubscription.kind":
+		if e.ComplexityRoot.PlanSubscription.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscription.Kind(childComplexity), true
+	case "PlanSubscription.monthlyPrice":
+		if e.ComplexityRoot.PlanSubscription.MonthlyPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscription.MonthlyPrice(childComplexity), true
+	case "PlanSubscription.plan":
+		if e.ComplexityRoot.PlanSubscription.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscription.Plan(childComplexity), true
+	case "PlanSubscription.startedAt":
+		if e.ComplexityRoot.PlanSubscription.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscription.StartedAt(childComplexity), true
+
+	case "PlanSubscriptionConnection.edges":
+		if e.ComplexityRoot.PlanSubscriptionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscriptionConnection.Edges(childComplexity), true
+	case "PlanSubscriptionConnection.pageInfo":
+		if e.ComplexityRoot.PlanSubscriptionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscriptionConnection.PageInfo(childComplexity), true
+	case "PlanSubscriptionConnection.totalCount":
+		if e.ComplexityRoot.PlanSubscriptionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscriptionConnection.TotalCount(childComplexity), true
+
+	case "PlanSubscriptionEdge.cursor":
+		if e.ComplexityRoot.PlanSubscriptionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscriptionEdge.Cursor(childComplexity), true
+	case "PlanSubscriptionEdge.node":
+		if e.ComplexityRoot.PlanSubscriptionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanSubscriptionEdge.Node(childComplexity), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1102,6 +1287,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.DisplayName(childComplexity), true
+	case "Tenant.endsAt":
+		if e.ComplexityRoot.Tenant.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.EndsAt(childComplexity), true
 	case "Tenant.id":
 		if e.ComplexityRoot.Tenant.ID == nil {
 			break
@@ -1153,6 +1344,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Spaces(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.SpaceOrder)), true
+	case "Tenant.status":
+		if e.ComplexityRoot.Tenant.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.Status(childComplexity), true
+	case "Tenant.subscriptions":
+		if e.ComplexityRoot.Tenant.Subscriptions == nil {
+			break
+		}
+
+		args, err := ec.field_Tenant_subscriptions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Tenant.Subscriptions(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.PlanSubscriptionOrder)), true
 	case "Tenant.supportPlan":
 		if e.ComplexityRoot.Tenant.SupportPlan == nil {
 			break
@@ -1203,6 +1411,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TenantEdge.Node(childComplexity), true
+
+	case "UpdateManagedTenantPayload.managedTenant":
+		if e.ComplexityRoot.UpdateManagedTenantPayload.ManagedTenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateManagedTenantPayload.ManagedTenant(childComplexity), true
+	case "UpdateManagedTenantPayload.userErrors":
+		if e.ComplexityRoot.UpdateManagedTenantPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateManagedTenantPayload.UserErrors(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1288,18 +1509,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ChangeManagedTenantPlansInput", ec.unmarshalInputChangeManagedTenantPlansInput),
 			graphql.NewInputUnmarshaler("CreateDeviceInput", ec.unmarshalInputCreateDeviceInput),
 			graphql.NewInputUnmarshaler("CreateInstallationInput", ec.unmarshalInputCreateInstallationInput),
 			graphql.NewInputUnmarshaler("CreateManagedTenantInput", ec.unmarshalInputCreateManagedTenantInput),
 			graphql.NewInputUnmarshaler("CreateSpaceInput", ec.unmarshalInputCreateSpaceInput),
 			graphql.NewInputUnmarshaler("DeviceOrder", ec.unmarshalInputDeviceOrder),
+			graphql.NewInputUnmarshaler("EndManagedTenantInput", ec.unmarshalInputEndManagedTenantInput),
 			graphql.NewInputUnmarshaler("InstallationOrder", ec.unmarshalInputInstallationOrder),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
 			graphql.NewInputUnmarshaler("MembershipOrder", ec.unmarshalInputMembershipOrder),
 			graphql.NewInputUnmarshaler("PlanOrder", ec.unmarshalInputPlanOrder),
+			graphql.NewInputUnmarshaler("PlanSubscriptionOrder", ec.unmarshalInputPlanSubscriptionOrder),
 			graphql.NewInputUnmarshaler("SetTenantPartnerFlagInput", ec.unmarshalInputSetTenantPartnerFlagInput),
 			graphql.NewInputUnmarshaler("SpaceOrder", ec.unmarshalInputSpaceOrder),
 			graphql.NewInputUnmarshaler("TenantOrder", ec.unmarshalInputTenantOrder),
+			graphql.NewInputUnmarshaler("UpdateManagedTenantInput", ec.unmarshalInputUpdateManagedTenantInput),
 		)
 	}
 	first := true
@@ -1417,6 +1642,28 @@ extend type Plan {
   monthlyPrice: Money!
 }
 
+"When a change takes effect: now, or the first instant of the next calendar month in UTC."
+enum ChangeTiming {
+  NOW
+  START_OF_NEXT_PERIOD
+}
+
+enum TenantStatus {
+  ACTIVE
+  "The tenant's end (endsAt) has passed: it bills nothing and is read-only."
+  ENDED
+}
+
+extend type Tenant {
+  "ENDED once endsAt has passed."
+  status: TenantStatus!
+}
+
+extend type PlanSubscription {
+  "The price copied from the plan at purchase."
+  monthlyPrice: Money!
+}
+
 type Invoice {
   partner: Tenant!
   "The calendar month, YYYY-MM, in UTC."
@@ -1454,6 +1701,59 @@ type Mutation {
   createSpace(input: CreateSpaceInput!): CreateSpacePayload! @authenticated
   createDevice(input: CreateDeviceInput!): CreateDevicePayload! @authenticated
   createInstallation(input: CreateInstallationInput!): CreateInstallationPayload! @authenticated
+  "For the ADMINs of the tenant's partner (SPEC 10)."
+  changeManagedTenantPlans(input: ChangeManagedTenantPlansInput!): ChangeManagedTenantPlansPayload! @authenticated
+  "For the ADMINs of the tenant's partner (SPEC 10)."
+  updateManagedTenant(input: UpdateManagedTenantInput!): UpdateManagedTenantPayload! @authenticated
+  "For the ADMINs of the tenant's partner (SPEC 10)."
+  endManagedTenant(input: EndManagedTenantInput!): EndManagedTenantPayload! @authenticated
+}
+
+"""
+At least one plan. For each kind given, the subscription running at the
+change's instant ends then, a later scheduled change is removed, and the plan
+starts then; asking for the plan already in force from then on changes
+nothing (so re-asking for the running plan cancels a scheduled change).
+"""
+input ChangeManagedTenantPlansInput {
+  tenantId: ID!
+  tenantPlanId: ID
+  supportPlanId: ID
+  timing: ChangeTiming = NOW
+  "Retries with the same key and input return the tenant and change nothing (keys are kept at least 7 days)."
+  idempotencyKey: String
+}
+
+type ChangeManagedTenantPlansPayload {
+  managedTenant: Tenant
+  userErrors: [UserError!]!
+}
+
+"Only the fields given change; currency, billing entity and partner never do."
+input UpdateManagedTenantInput {
+  tenantId: ID!
+  displayName: String
+  "ISO 3166-1 alpha-2, any case."
+  country: String
+}
+
+type UpdateManagedTenantPayload {
+  managedTenant: Tenant
+  userErrors: [UserError!]!
+}
+
+"""
+Ends every subscription at the end's instant and removes later ones. NOW on a
+tenant whose end is scheduled moves the end to now.
+"""
+input EndManagedTenantInput {
+  tenantId: ID!
+  timing: ChangeTiming = NOW
+}
+
+type EndManagedTenantPayload {
+  managedTenant: Tenant
+  userErrors: [UserError!]!
 }
 
 input CreateManagedTenantInput {
@@ -1866,6 +2166,63 @@ enum PlanOrderField {
   NAME
   MONTHLY_PRICE
 }
+type PlanSubscription implements Node @goModel(model: "github.com/phystack/managed-tenants-api/ent.Subscription") {
+  id: ID!
+  kind: PlanKind!
+  startedAt: Time!
+  endedAt: Time
+  plan: Plan!
+  billedTo: Tenant
+}
+"""
+A connection to a list of items.
+"""
+type PlanSubscriptionConnection {
+  """
+  A list of edges.
+  """
+  edges: [PlanSubscriptionEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type PlanSubscriptionEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: PlanSubscription
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for PlanSubscription connections
+"""
+input PlanSubscriptionOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order PlanSubscriptions.
+  """
+  field: PlanSubscriptionOrderField!
+}
+"""
+Properties by which PlanSubscription connections can be ordered.
+"""
+enum PlanSubscriptionOrderField {
+  STARTED_AT
+}
 type Query {
   """
   Fetches an object given its ID.
@@ -2009,6 +2366,7 @@ type Tenant implements Node {
   currency: String!
   billingType: BillingType!
   isPartner: Boolean!
+  endsAt: Time
   partner: Tenant
   managedTenants(
     """
@@ -2090,6 +2448,32 @@ type Tenant implements Node {
     """
     orderBy: MembershipOrder
   ): MembershipConnection!
+  subscriptions(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for PlanSubscriptions returned from the connection.
+    """
+    orderBy: PlanSubscriptionOrder = {direction:DESC,field:STARTED_AT}
+  ): PlanSubscriptionConnection!
 }
 """
 A connection to a list of items.
@@ -2174,6 +2558,16 @@ func (ec *executionContext) childFields_BillingEntity(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type BillingEntity", field.Name)
 }
 
+func (ec *executionContext) childFields_ChangeManagedTenantPlansPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "managedTenant":
+		return ec.fieldContext_ChangeManagedTenantPlansPayload_managedTenant(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ChangeManagedTenantPlansPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeManagedTenantPlansPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateDevicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "device":
@@ -2254,6 +2648,16 @@ func (ec *executionContext) childFields_DeviceEdge(ctx context.Context, field gr
 		return ec.fieldContext_DeviceEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeviceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EndManagedTenantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "managedTenant":
+		return ec.fieldContext_EndManagedTenantPayload_managedTenant(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EndManagedTenantPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EndManagedTenantPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Installation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2434,6 +2838,48 @@ func (ec *executionContext) childFields_PlanEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PlanEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PlanSubscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlanSubscription_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_PlanSubscription_kind(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_PlanSubscription_startedAt(ctx, field)
+	case "endedAt":
+		return ec.fieldContext_PlanSubscription_endedAt(ctx, field)
+	case "plan":
+		return ec.fieldContext_PlanSubscription_plan(ctx, field)
+	case "billedTo":
+		return ec.fieldContext_PlanSubscription_billedTo(ctx, field)
+	case "monthlyPrice":
+		return ec.fieldContext_PlanSubscription_monthlyPrice(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanSubscription", field.Name)
+}
+
+func (ec *executionContext) childFields_PlanSubscriptionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PlanSubscriptionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PlanSubscriptionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PlanSubscriptionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanSubscriptionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PlanSubscriptionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PlanSubscriptionEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PlanSubscriptionEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanSubscriptionEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_SetTenantPartnerFlagPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "tenant":
@@ -2500,6 +2946,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_billingType(ctx, field)
 	case "isPartner":
 		return ec.fieldContext_Tenant_isPartner(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_Tenant_endsAt(ctx, field)
 	case "partner":
 		return ec.fieldContext_Tenant_partner(ctx, field)
 	case "managedTenants":
@@ -2512,12 +2960,16 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_spaces(ctx, field)
 	case "members":
 		return ec.fieldContext_Tenant_members(ctx, field)
+	case "subscriptions":
+		return ec.fieldContext_Tenant_subscriptions(ctx, field)
 	case "tenantPlan":
 		return ec.fieldContext_Tenant_tenantPlan(ctx, field)
 	case "supportPlan":
 		return ec.fieldContext_Tenant_supportPlan(ctx, field)
 	case "viewerRole":
 		return ec.fieldContext_Tenant_viewerRole(ctx, field)
+	case "status":
+		return ec.fieldContext_Tenant_status(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
@@ -2542,6 +2994,16 @@ func (ec *executionContext) childFields_TenantEdge(ctx context.Context, field gr
 		return ec.fieldContext_TenantEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TenantEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateManagedTenantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "managedTenant":
+		return ec.fieldContext_UpdateManagedTenantPayload_managedTenant(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateManagedTenantPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateManagedTenantPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2748,6 +3210,20 @@ func (ec *executionContext) field_Device_installations_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_changeManagedTenantPlans_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ChangeManagedTenantPlansInput, error) {
+			return ec.unmarshalNChangeManagedTenantPlansInput2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐChangeManagedTenantPlansInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2804,6 +3280,20 @@ func (ec *executionContext) field_Mutation_createSpace_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_endManagedTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EndManagedTenantInput, error) {
+			return ec.unmarshalNEndManagedTenantInput2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐEndManagedTenantInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_inviteMember_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2824,6 +3314,20 @@ func (ec *executionContext) field_Mutation_setTenantPartnerFlag_args(ctx context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SetTenantPartnerFlagInput, error) {
 			return ec.unmarshalNSetTenantPartnerFlagInput2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐSetTenantPartnerFlagInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateManagedTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateManagedTenantInput, error) {
+			return ec.unmarshalNUpdateManagedTenantInput2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUpdateManagedTenantInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3184,6 +3688,52 @@ func (ec *executionContext) field_Tenant_spaces_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Tenant_subscriptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.PlanSubscriptionOrder, error) {
+			return ec.unmarshalOPlanSubscriptionOrder2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3334,6 +3884,70 @@ func (ec *executionContext) _BillingEntity_country(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_BillingEntity_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BillingEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeManagedTenantPlansPayload_managedTenant(ctx context.Context, field graphql.CollectedField, obj *model.ChangeManagedTenantPlansPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeManagedTenantPlansPayload_managedTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManagedTenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {
+			return ec.marshalOTenant2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeManagedTenantPlansPayload_managedTenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeManagedTenantPlansPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tenant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeManagedTenantPlansPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ChangeManagedTenantPlansPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeManagedTenantPlansPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeManagedTenantPlansPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeManagedTenantPlansPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CreateDevicePayload_device(ctx context.Context, field graphql.CollectedField, obj *model.CreateDevicePayload) (ret graphql.Marshaler) {
@@ -3932,6 +4546,70 @@ func (ec *executionContext) _DeviceEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_DeviceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeviceEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _EndManagedTenantPayload_managedTenant(ctx context.Context, field graphql.CollectedField, obj *model.EndManagedTenantPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EndManagedTenantPayload_managedTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManagedTenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {
+			return ec.marshalOTenant2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EndManagedTenantPayload_managedTenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EndManagedTenantPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tenant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EndManagedTenantPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.EndManagedTenantPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EndManagedTenantPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EndManagedTenantPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EndManagedTenantPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Installation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Installation) (ret graphql.Marshaler) {
@@ -5330,6 +6008,177 @@ func (ec *executionContext) fieldContext_Mutation_createInstallation(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_changeManagedTenantPlans(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changeManagedTenantPlans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangeManagedTenantPlans(ctx, fc.Args["input"].(model.ChangeManagedTenantPlansInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Authenticated == nil {
+					var zeroVal *model.ChangeManagedTenantPlansPayload
+					return zeroVal, errors.New("directive authenticated is not implemented")
+				}
+				return ec.Directives.Authenticated(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeManagedTenantPlansPayload) graphql.Marshaler {
+			return ec.marshalNChangeManagedTenantPlansPayload2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐChangeManagedTenantPlansPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changeManagedTenantPlans(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeManagedTenantPlansPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changeManagedTenantPlans_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateManagedTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateManagedTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateManagedTenant(ctx, fc.Args["input"].(model.UpdateManagedTenantInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Authenticated == nil {
+					var zeroVal *model.UpdateManagedTenantPayload
+					return zeroVal, errors.New("directive authenticated is not implemented")
+				}
+				return ec.Directives.Authenticated(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateManagedTenantPayload) graphql.Marshaler {
+			return ec.marshalNUpdateManagedTenantPayload2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUpdateManagedTenantPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateManagedTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateManagedTenantPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateManagedTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endManagedTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endManagedTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndManagedTenant(ctx, fc.Args["input"].(model.EndManagedTenantInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Authenticated == nil {
+					var zeroVal *model.EndManagedTenantPayload
+					return zeroVal, errors.New("directive authenticated is not implemented")
+				}
+				return ec.Directives.Authenticated(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EndManagedTenantPayload) graphql.Marshaler {
+			return ec.marshalNEndManagedTenantPayload2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐEndManagedTenantPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endManagedTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EndManagedTenantPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endManagedTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5709,6 +6558,336 @@ func (ec *executionContext) _PlanEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_PlanEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlanEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PlanSubscription_id(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscription_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscription_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanSubscription", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlanSubscription_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscription_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enums.PlanKind) graphql.Marshaler {
+			return ec.marshalNPlanKind2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚋschemaᚋenumsᚐPlanKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscription_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanSubscription", field, false, false, "PlanKind")
+}
+
+func (ec *executionContext) _PlanSubscription_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscription_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscription_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanSubscription", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlanSubscription_endedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscription_endedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscription_endedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanSubscription", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlanSubscription_plan(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscription_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscription_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlanSubscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlanSubscription_billedTo(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscription_billedTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlanSubscription().BilledTo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {
+			return ec.marshalOTenant2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscription_billedTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlanSubscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tenant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlanSubscription_monthlyPrice(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscription_monthlyPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlanSubscription().MonthlyPrice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscription_monthlyPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlanSubscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlanSubscriptionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PlanSubscriptionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscriptionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PlanSubscriptionEdge) graphql.Marshaler {
+			return ec.marshalOPlanSubscriptionEdge2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscriptionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlanSubscriptionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanSubscriptionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlanSubscriptionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PlanSubscriptionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscriptionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscriptionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlanSubscriptionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlanSubscriptionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PlanSubscriptionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscriptionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscriptionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanSubscriptionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PlanSubscriptionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PlanSubscriptionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscriptionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
+			return ec.marshalOPlanSubscription2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐSubscription(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscriptionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlanSubscriptionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanSubscription(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlanSubscriptionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PlanSubscriptionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanSubscriptionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanSubscriptionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanSubscriptionEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -6730,6 +7909,29 @@ func (ec *executionContext) fieldContext_Tenant_isPartner(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Tenant_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Tenant_partner(ctx context.Context, field graphql.CollectedField, obj *ent.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6958,6 +8160,50 @@ func (ec *executionContext) fieldContext_Tenant_members(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Tenant_subscriptions(ctx context.Context, field graphql.CollectedField, obj *ent.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_subscriptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Subscriptions(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PlanSubscriptionOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PlanSubscriptionConnection) graphql.Marshaler {
+			return ec.marshalNPlanSubscriptionConnection2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_subscriptions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanSubscriptionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Tenant_subscriptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Tenant_tenantPlan(ctx context.Context, field graphql.CollectedField, obj *ent.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7043,6 +8289,29 @@ func (ec *executionContext) _Tenant_viewerRole(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Tenant_viewerRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tenant", field, true, true, "Role")
+}
+
+func (ec *executionContext) _Tenant_status(ctx context.Context, field graphql.CollectedField, obj *ent.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v tenancy.Status) graphql.Marshaler {
+			return ec.marshalNTenantStatus2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Tenant", field, true, true, "TenantStatus")
 }
 
 func (ec *executionContext) _TenantConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TenantConnection) (ret graphql.Marshaler) {
@@ -7185,6 +8454,70 @@ func (ec *executionContext) _TenantEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_TenantEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TenantEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _UpdateManagedTenantPayload_managedTenant(ctx context.Context, field graphql.CollectedField, obj *model.UpdateManagedTenantPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateManagedTenantPayload_managedTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManagedTenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {
+			return ec.marshalOTenant2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateManagedTenantPayload_managedTenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateManagedTenantPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tenant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateManagedTenantPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpdateManagedTenantPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateManagedTenantPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateManagedTenantPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateManagedTenantPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -8540,6 +9873,80 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputChangeManagedTenantPlansInput(ctx context.Context, obj any) (model.ChangeManagedTenantPlansInput, error) {
+	var it model.ChangeManagedTenantPlansInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["timing"]; !present {
+		asMap["timing"] = "NOW"
+	}
+
+	fieldsInOrder := [...]string{"tenantId", "tenantPlanId", "supportPlanId", "timing", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TenantID = data
+		case "tenantPlanId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantPlanId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TenantPlanID = data
+		case "supportPlanId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("supportPlanId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SupportPlanID = data
+		case "timing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timing"))
+			data, err := ec.unmarshalOChangeTiming2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐTiming(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timing = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChangeManagedTenantPlansInput unmarshals raw into the ChangeManagedTenantPlansInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangeManagedTenantPlansInput(ctx context.Context, raw any) (model.ChangeManagedTenantPlansInput, error) {
+	var out model.ChangeManagedTenantPlansInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangeManagedTenantPlansInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context, obj any) (model.CreateDeviceInput, error) {
 	var it model.CreateDeviceInput
 	if obj == nil {
@@ -8838,6 +10245,59 @@ func UnmarshalDeviceOrder(ctx context.Context, raw any) (ent.DeviceOrder, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEndManagedTenantInput(ctx context.Context, obj any) (model.EndManagedTenantInput, error) {
+	var it model.EndManagedTenantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["timing"]; !present {
+		asMap["timing"] = "NOW"
+	}
+
+	fieldsInOrder := [...]string{"tenantId", "timing"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TenantID = data
+		case "timing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timing"))
+			data, err := ec.unmarshalOChangeTiming2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐTiming(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timing = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEndManagedTenantInput unmarshals raw into the EndManagedTenantInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEndManagedTenantInput(ctx context.Context, raw any) (model.EndManagedTenantInput, error) {
+	var out model.EndManagedTenantInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EndManagedTenantInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInstallationOrder(ctx context.Context, obj any) (ent.InstallationOrder, error) {
 	var it ent.InstallationOrder
 	if obj == nil {
@@ -9053,6 +10513,59 @@ func UnmarshalPlanOrder(ctx context.Context, raw any) (ent.PlanOrder, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPlanSubscriptionOrder(ctx context.Context, obj any) (ent.PlanSubscriptionOrder, error) {
+	var it ent.PlanSubscriptionOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPlanSubscriptionOrderField2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlanSubscriptionOrder unmarshals raw into the PlanSubscriptionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlanSubscriptionOrder(ctx context.Context, raw any) (ent.PlanSubscriptionOrder, error) {
+	var out ent.PlanSubscriptionOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlanSubscriptionOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetTenantPartnerFlagInput(ctx context.Context, obj any) (model.SetTenantPartnerFlagInput, error) {
 	var it model.SetTenantPartnerFlagInput
 	if obj == nil {
@@ -9208,6 +10721,62 @@ func UnmarshalTenantOrder(ctx context.Context, raw any) (ent.TenantOrder, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateManagedTenantInput(ctx context.Context, obj any) (model.UpdateManagedTenantInput, error) {
+	var it model.UpdateManagedTenantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"tenantId", "displayName", "country"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TenantID = data
+		case "displayName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisplayName = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateManagedTenantInput unmarshals raw into the UpdateManagedTenantInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateManagedTenantInput(ctx context.Context, raw any) (model.UpdateManagedTenantInput, error) {
+	var out model.UpdateManagedTenantInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateManagedTenantInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -9231,6 +10800,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Space(ctx, sel, obj)
+	case *ent.Subscription:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PlanSubscription(ctx, sel, obj)
 	case *ent.Plan:
 		if obj == nil {
 			return graphql.Null
@@ -9297,6 +10871,44 @@ func (ec *executionContext) _BillingEntity(ctx context.Context, sel ast.Selectio
 			}
 		case "country":
 			out.Values[i] = ec._BillingEntity_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeManagedTenantPlansPayloadImplementors = []string{"ChangeManagedTenantPlansPayload"}
+
+func (ec *executionContext) _ChangeManagedTenantPlansPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeManagedTenantPlansPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeManagedTenantPlansPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeManagedTenantPlansPayload")
+		case "managedTenant":
+			out.Values[i] = ec._ChangeManagedTenantPlansPayload_managedTenant(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ChangeManagedTenantPlansPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9596,6 +11208,44 @@ func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "cursor":
 			out.Values[i] = ec._DeviceEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var endManagedTenantPayloadImplementors = []string{"EndManagedTenantPayload"}
+
+func (ec *executionContext) _EndManagedTenantPayload(ctx context.Context, sel ast.SelectionSet, obj *model.EndManagedTenantPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, endManagedTenantPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EndManagedTenantPayload")
+		case "managedTenant":
+			out.Values[i] = ec._EndManagedTenantPayload_managedTenant(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EndManagedTenantPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10152,6 +11802,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "changeManagedTenantPlans":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changeManagedTenantPlans(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateManagedTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateManagedTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endManagedTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endManagedTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10337,6 +12008,153 @@ func (ec *executionContext) _PlanEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "cursor":
 			out.Values[i] = ec._PlanEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var planSubscriptionImplementors = []string{"PlanSubscription", "Node"}
+
+func (ec *executionContext) _PlanSubscription(ctx context.Context, sel ast.SelectionSet, obj *ent.Subscription) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planSubscriptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanSubscription")
+		case "id":
+			out.Values[i] = ec._PlanSubscription_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._PlanSubscription_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._PlanSubscription_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endedAt":
+			out.Values[i] = ec._PlanSubscription_endedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "plan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlanSubscription_plan(ctx, field, obj)
+				})
+		case "billedTo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlanSubscription_billedTo(ctx, field, obj)
+				})
+		case "monthlyPrice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlanSubscription_monthlyPrice(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var planSubscriptionConnectionImplementors = []string{"PlanSubscriptionConnection"}
+
+func (ec *executionContext) _PlanSubscriptionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PlanSubscriptionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planSubscriptionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanSubscriptionConnection")
+		case "edges":
+			out.Values[i] = ec._PlanSubscriptionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PlanSubscriptionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PlanSubscriptionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var planSubscriptionEdgeImplementors = []string{"PlanSubscriptionEdge"}
+
+func (ec *executionContext) _PlanSubscriptionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PlanSubscriptionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planSubscriptionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanSubscriptionEdge")
+		case "node":
+			out.Values[i] = ec._PlanSubscriptionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._PlanSubscriptionEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10675,6 +12493,11 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "endsAt":
+			out.Values[i] = ec._Tenant_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "partner":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -10711,6 +12534,12 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tenant_members(ctx, field, obj)
 				})
+		case "subscriptions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_subscriptions(ctx, field, obj)
+				})
 		case "tenantPlan":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -10728,6 +12557,12 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tenant_viewerRole(ctx, field, obj)
+				})
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_status(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10807,6 +12642,44 @@ func (ec *executionContext) _TenantEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "cursor":
 			out.Values[i] = ec._TenantEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateManagedTenantPayloadImplementors = []string{"UpdateManagedTenantPayload"}
+
+func (ec *executionContext) _UpdateManagedTenantPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateManagedTenantPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateManagedTenantPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateManagedTenantPayload")
+		case "managedTenant":
+			out.Values[i] = ec._UpdateManagedTenantPayload_managedTenant(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UpdateManagedTenantPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11366,6 +13239,19 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNChangeManagedTenantPlansInput2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐChangeManagedTenantPlansInput(ctx context.Context, v any) (model.ChangeManagedTenantPlansInput, error) {
+	res, err := ec.unmarshalInputChangeManagedTenantPlansInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeManagedTenantPlansPayload2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐChangeManagedTenantPlansPayload(ctx context.Context, sel ast.SelectionSet, v *model.ChangeManagedTenantPlansPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeManagedTenantPlansPayload!")
+		return graphql.Null
+	}
+	return ec._ChangeManagedTenantPlansPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateDeviceInput2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐCreateDeviceInput(ctx context.Context, v any) (model.CreateDeviceInput, error) {
 	res, err := ec.unmarshalInputCreateDeviceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11448,6 +13334,19 @@ func (ec *executionContext) marshalNDeviceOrderField2ᚖgithubᚗcomᚋphystack�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalNEndManagedTenantInput2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐEndManagedTenantInput(ctx context.Context, v any) (model.EndManagedTenantInput, error) {
+	res, err := ec.unmarshalInputEndManagedTenantInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEndManagedTenantPayload2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐEndManagedTenantPayload(ctx context.Context, sel ast.SelectionSet, v *model.EndManagedTenantPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EndManagedTenantPayload!")
+		return graphql.Null
+	}
+	return ec._EndManagedTenantPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
@@ -11700,6 +13599,28 @@ func (ec *executionContext) marshalNPlanOrderField2ᚖgithubᚗcomᚋphystackᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNPlanSubscriptionConnection2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PlanSubscriptionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlanSubscriptionConnection!")
+		return graphql.Null
+	}
+	return ec._PlanSubscriptionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPlanSubscriptionOrderField2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionOrderField(ctx context.Context, v any) (*ent.PlanSubscriptionOrderField, error) {
+	var res = new(ent.PlanSubscriptionOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPlanSubscriptionOrderField2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.PlanSubscriptionOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlanSubscriptionOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚋschemaᚋenumsᚐRole(ctx context.Context, v any) (enums.Role, error) {
 	var res enums.Role
 	err := res.UnmarshalGQL(v)
@@ -11859,6 +13780,32 @@ func (ec *executionContext) marshalNTenantOrderField2ᚖgithubᚗcomᚋphystack�
 	return v
 }
 
+func (ec *executionContext) unmarshalNTenantStatus2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus(ctx context.Context, v any) (tenancy.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNTenantStatus2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTenantStatus2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus(ctx context.Context, sel ast.SelectionSet, v tenancy.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNTenantStatus2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TenantStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNTenantStatus2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus = map[string]tenancy.Status{
+		"ACTIVE": tenancy.Active,
+		"ENDED":  tenancy.Ended,
+	}
+	marshalNTenantStatus2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus = map[tenancy.Status]string{
+		tenancy.Active: "ACTIVE",
+		tenancy.Ended:  "ENDED",
+	}
+)
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := scalars.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11871,6 +13818,19 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateManagedTenantInput2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUpdateManagedTenantInput(ctx context.Context, v any) (model.UpdateManagedTenantInput, error) {
+	res, err := ec.unmarshalInputUpdateManagedTenantInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateManagedTenantPayload2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUpdateManagedTenantPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateManagedTenantPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateManagedTenantPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateManagedTenantPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -12095,6 +14055,36 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOChangeTiming2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐTiming(ctx context.Context, v any) (*tenancy.Timing, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOChangeTiming2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐTiming[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOChangeTiming2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐTiming(ctx context.Context, sel ast.SelectionSet, v *tenancy.Timing) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOChangeTiming2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐTiming[*v])
+	return res
+}
+
+var (
+	unmarshalOChangeTiming2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐTiming = map[string]tenancy.Timing{
+		"NOW":                  tenancy.Now,
+		"START_OF_NEXT_PERIOD": tenancy.StartOfNextPeriod,
+	}
+	marshalOChangeTiming2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐTiming = map[tenancy.Timing]string{
+		tenancy.Now:               "NOW",
+		tenancy.StartOfNextPeriod: "START_OF_NEXT_PERIOD",
+	}
+)
+
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[int], error) {
 	if v == nil {
 		return nil, nil
@@ -12294,6 +14284,41 @@ func (ec *executionContext) unmarshalOPlanOrder2ᚖgithubᚗcomᚋphystackᚋman
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOPlanSubscription2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐSubscription(ctx context.Context, sel ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PlanSubscription(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPlanSubscriptionEdge2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PlanSubscriptionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPlanSubscriptionEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPlanSubscriptionEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PlanSubscriptionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PlanSubscriptionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPlanSubscriptionOrder2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionOrder(ctx context.Context, v any) (*ent.PlanSubscriptionOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPlanSubscriptionOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚋschemaᚋenumsᚐRole(ctx context.Context, v any) (*enums.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -12431,6 +14456,24 @@ func (ec *executionContext) unmarshalOTenantOrder2ᚖgithubᚗcomᚋphystackᚋm
 	}
 	res, err := ec.unmarshalInputTenantOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalars.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalTime(*v)
+	return res
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {

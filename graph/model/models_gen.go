@@ -11,7 +11,26 @@ import (
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/internal/tenancy"
 )
+
+// At least one plan. For each kind given, the subscription running at the
+// change's instant ends then, a later scheduled change is removed, and the plan
+// starts then; asking for the plan already in force from then on changes
+// nothing (so re-asking for the running plan cancels a scheduled change).
+type ChangeManagedTenantPlansInput struct {
+	TenantID      int             `json:"tenantId"`
+	TenantPlanID  *int            `json:"tenantPlanId,omitempty"`
+	SupportPlanID *int            `json:"supportPlanId,omitempty"`
+	Timing        *tenancy.Timing `json:"timing,omitempty"`
+	// Retries with the same key and input return the tenant and change nothing (keys are kept at least 7 days).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type ChangeManagedTenantPlansPayload struct {
+	ManagedTenant *ent.Tenant  `json:"managedTenant,omitempty"`
+	UserErrors    []*UserError `json:"userErrors"`
+}
 
 type CreateDeviceInput struct {
 	SpaceID      int    `json:"spaceId"`
@@ -62,6 +81,18 @@ type CreateSpacePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Ends every subscription at the end's instant and removes later ones. NOW on a
+// tenant whose end is scheduled moves the end to now.
+type EndManagedTenantInput struct {
+	TenantID int             `json:"tenantId"`
+	Timing   *tenancy.Timing `json:"timing,omitempty"`
+}
+
+type EndManagedTenantPayload struct {
+	ManagedTenant *ent.Tenant  `json:"managedTenant,omitempty"`
+	UserErrors    []*UserError `json:"userErrors"`
+}
+
 type InviteMemberInput struct {
 	TenantID int        `json:"tenantId"`
 	Email    string     `json:"email"`
@@ -107,6 +138,19 @@ type SetTenantPartnerFlagInput struct {
 type SetTenantPartnerFlagPayload struct {
 	Tenant     *ent.Tenant  `json:"tenant,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Only the fields given change; currency, billing entity and partner never do.
+type UpdateManagedTenantInput struct {
+	TenantID    int     `json:"tenantId"`
+	DisplayName *string `json:"displayName,omitempty"`
+	// ISO 3166-1 alpha-2, any case.
+	Country *string `json:"country,omitempty"`
+}
+
+type UpdateManagedTenantPayload struct {
+	ManagedTenant *ent.Tenant  `json:"managedTenant,omitempty"`
+	UserErrors    []*UserError `json:"userErrors"`
 }
 
 // A validation or business failure of a mutation; `field` is the input path.

@@ -1,6 +1,5 @@
 // Package access is the one table of who may do what in a tenant (SPEC 2
-// to 6 and 8; the lifecycle and console mutations of SPEC 10 and 11 add
-// their rows here). Every decision a domain package takes about the caller
+// to 6, 8 and 10; the console mutations of SPEC 11 add their rows here). Every decision a domain package takes about the caller
 // is a named Action, asked through Require (or Can, for decisions that
 // answer yes or no instead of refusing).
 //
@@ -13,7 +12,9 @@ package access
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
@@ -43,6 +44,11 @@ const (
 	CreateSpace        Action = "space.create"
 	CreateDevice       Action = "device.create"
 	CreateInstallation Action = "installation.create"
+
+	// SPEC 10: the life of a managed tenant, in its partner's hands.
+	ChangeManagedTenantPlans Action = "managed_tenant.plans_change"
+	UpdateManagedTenant      Action = "managed_tenant.update"
+	EndManagedTenant         Action = "managed_tenant.end"
 )
 
 // Shape is a condition on the tenant itself (SPEC 1's three shapes).
@@ -56,6 +62,15 @@ func IsPartner(t *ent.Tenant) bool { return t.IsPartner && !IsManaged(t) }
 func IsManaged(t *ent.Tenant) bool { return t.PartnerID != nil }
 
 func notManaged(t *ent.Tenant) bool { return !IsManaged(t) }
+
+// HasEnded: the tenant's end has come (SPEC 10): from endsAt on it bills
+// nothing and nothing is written into it.
+func HasEnded(t *ent.Tenant, now time.Time) bool { return t.EndsAt != nil && !now.Before(*t.EndsAt) }
+
+// ErrNotManaged is Require's answer for a rule of the managing partner
+// (Rule.OfPartner) asked of a visible tenant that is not managed: not a
+// refusal but a broken rule of the input, which the caller reports as such.
+var ErrNotManaged = errors.New("access: the tenant is not a managed tenant")
 
 // Rule says who may take an action in a tenant.
 type Rule struct {
@@ -73,6 +88,11 @@ type Rule struct {
 	Seen bool
 	// Shape the tenant must have; FORBIDDEN otherwise.
 	Shape Shape
+	// OfPartner: Role is asked in the tenant's managing partner, not in the
+	// tenant: a tenant the viewer cannot see is NOT_FOUND, one that is not
+	// managed ErrNotManaged, and a viewer without the role in its partner
+	// (staff included) FORBIDDEN.
+	OfPartner bool
 }
 
 // Table is every rule, by action. It is the only place that says who may.
@@ -92,6 +112,10 @@ var Table = map[Action]Rule{
 	CreateSpace:        {Role: enums.RoleEditor},
 	CreateDevice:       {Role: enums.RoleEditor},
 	CreateInstallation: {Role: enums.RoleEditor},
+
+	ChangeManagedTenantPlans: {Role: enums.RoleAdmin, OfPartner: true},
+	UpdateManagedTenant:      {Role: enums.RoleAdmin, OfPartner: true},
+	EndManagedTenant:         {Role: enums.RoleAdmin, OfPartner: true},
 }
 
 func ruleOf(a Action) (Rule, error) {
@@ -140,6 +164,9 @@ func Require(ctx context.Context, client *ent.Client, tenantID int, a Action) (*
 	if err != nil {
 		return nil, err
 	}
+	if r.OfPartner {
+		return requireOfPartner(ctx, client, tenantID, r)
+	}
 	allowed, refusal, err := who(ctx, r, tenantID)
 	if err != nil {
 		return nil, err
@@ -158,6 +185,31 @@ func Require(ctx context.Context, client *ent.Client, tenantID int, a Action) (*
 	return t, nil
 }
 
+// requireOfPartner is Require for the rules of a tenant's managing partner.
+func requireOfPartner(ctx context.Context, client *ent.Client, tenantID int, r Rule) (*ent.Tenant, error) {
+	if viewer.FromContext(ctx) == nil {
+		return nil, apperr.ErrUnauthenticated
+	}
+	t, err := client.Tenant.Get(ctx, tenantID)
+	switch {
+	case ent.IsNotFound(err):
+		return nil, apperr.ErrNotFound
+	case err != nil:
+		return nil, err
+	case !IsManaged(t):
+		return nil, ErrNotManaged
+	}
+	// The tenant is visible: a refusal here is FORBIDDEN, never NOT_FOUND.
+	allowed, _, err := who(ctx, Rule{Role: r.Role, Seen: true}, *t.PartnerID)
+	switch {
+	case err != nil:
+		return nil, err
+	case !allowed:
+		return nil, apperr.ErrForbidden
+	}
+	return t, nil
+}
+
 // Can reports whether the viewer may take action a in t, a tenant it has
 // already read: for decisions that show or hide something rather than
 // refuse (the settings sections).
@@ -166,7 +218,14 @@ func Can(ctx context.Context, t *ent.Tenant, a Action) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	allowed, _, err := who(ctx, r, t.ID)
+	id := t.ID
+	if r.OfPartner {
+		if !IsManaged(t) {
+			return false, nil
+		}
+		r, id = Rule{Role: r.Role, Seen: true}, *t.PartnerID
+	}
+	allowed, _, err := who(ctx, r, id)
 	switch {
 	case apperr.IsRefusal(err):
 		return false, nil
@@ -183,7 +242,7 @@ func Permits(ctx context.Context, tenantID int, a Action) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if r.Shape != nil || r.Seen {
+	if r.Shape != nil || r.Seen || r.OfPartner {
 		return false, fmt.Errorf("access: %q depends on the tenant's row: use Require", a)
 	}
 	allowed, _, err := who(ctx, r, tenantID)

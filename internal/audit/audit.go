@@ -15,9 +15,12 @@ import (
 
 // The actions recorded, as they appear in the log.
 const (
-	ManagedTenantCreate = "managed_tenant.create"
-	TenantPartnerFlag   = "tenant.partner_flag"
-	MemberInvite        = "member.invite"
+	ManagedTenantCreate      = "managed_tenant.create"
+	ManagedTenantPlansChange = "managed_tenant.plans_change"
+	ManagedTenantUpdate      = "managed_tenant.update"
+	ManagedTenantEnd         = "managed_tenant.end"
+	TenantPartnerFlag        = "tenant.partner_flag"
+	MemberInvite             = "member.invite"
 )
 
 // Event is one change: Action on the object Target (an ent id) in the log

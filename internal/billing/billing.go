@@ -59,6 +59,13 @@ func ParsePeriod(s string) (Period, error) {
 	return Period{Start: start, End: start.AddDate(0, 1, 0)}, nil
 }
 
+// PeriodOf is the period that contains t.
+func PeriodOf(t time.Time) Period {
+	y, m, _ := t.UTC().Date()
+	start := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+	return Period{Start: start, End: start.AddDate(0, 1, 0)}
+}
+
 // String returns the period as "YYYY-MM".
 func (p Period) String() string {
 	return fmt.Sprintf("%04d-%02d", p.Start.Year(), int(p.Start.Month()))

@@ -21,14 +21,14 @@ type CurrentPlans struct {
 
 // CurrentPlans loads, in one statement, the plans of the subscriptions
 // running now for each tenant, in the order of tenantIDs: the plan query
-// (its privacy policy applies) joined with the subscriptions the viewer may
-// see (the subscription rule, from ent/rule). A subscription runs from its
+// (its privacy policy applies) joined with the subscriptions whose plan the
+// viewer may see running (ent/rule). A subscription runs from its
 // start (included) to its end (excluded); per tenant and kind the latest
 // started wins. A subscription the viewer may not see gives no plan.
 func (s *Service) CurrentPlans(ctx context.Context, tenantIDs []int) ([]CurrentPlans, error) {
 	now := s.Clock.Now()
 	subs := sql.Table(subscription.Table).As("current_subscriptions")
-	visible, err := rule.SubscriptionVisible(ctx, subs)
+	visible, err := rule.RunningPlanVisible(ctx, subs)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite" // SQLite driver "sqlite"
 
 	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/migrate"
 	"github.com/phystack/managed-tenants-api/internal/sqlcount"
 )
 
@@ -113,7 +114,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if s.Dialect == dialect.Postgres {
 		return s.MigrateVersioned(ctx)
 	}
-	if err := s.Client.Schema.Create(ctx); err != nil {
+	// Indexes are dropped when the schema no longer has them (a changed
+	// unique rule must not linger); columns and tables never are.
+	if err := s.Client.Schema.Create(ctx, migrate.WithDropIndex(true)); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil

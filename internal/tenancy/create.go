@@ -2,6 +2,7 @@ package tenancy
 
 import (
 	"context"
+	"strconv"
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
 
@@ -38,7 +39,7 @@ type creation struct {
 	in      CreateInput
 	name    string // trimmed, NFC; "" when invalid
 	country string // upper case; "" when invalid
-	key     string // the idempotency key; "" when none or invalid
+	idem    idempotent
 	errs    apperr.UserErrors
 	plans   []*ent.Plan // tenant plan, support plan
 }
@@ -53,7 +54,7 @@ func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent
 		return nil, err
 	}
 	c := normalise(in)
-	id, err := s.once(ctx, partner.ID, c.key, c.digest(), func() (int, error) {
+	id, err := s.once(ctx, c.idem, func() (int, error) {
 		if err := s.validate(ctx, partner, &c); err != nil {
 			return 0, err
 		}
@@ -72,17 +73,24 @@ func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent
 func normalise(in CreateInput) creation {
 	c := creation{in: in}
 	var err error
-	if in.IdempotencyKey != nil {
-		if c.key, err = validate.IdempotencyKey(*in.IdempotencyKey); err != nil {
-			c.errs = append(c.errs, apperr.Field("idempotencyKey", apperr.Invalid, err.Error()))
-		}
-	}
+	c.idem.key = idempotencyKey(in.IdempotencyKey, &c.errs)
 	if c.name, err = validate.Name(in.DisplayName, MaxDisplayName); err != nil {
 		c.errs = append(c.errs, apperr.Field("displayName", apperr.Invalid, err.Error()))
 	}
 	if c.country, err = validate.Country(in.Country); err != nil {
 		c.errs = append(c.errs, apperr.Field("country", apperr.Invalid, err.Error()))
 	}
+	// "Equal after normalising name and country"; invalid fields go in raw.
+	name, country := c.name, c.country
+	if name == "" {
+		name = "\x00raw:" + in.DisplayName
+	}
+	if country == "" {
+		country = "\x00raw:" + in.Country
+	}
+	c.idem.partnerID, c.idem.mutation = in.PartnerID, keyCreate
+	c.idem.digest = digest(strconv.Itoa(in.PartnerID), name, country,
+		strconv.Itoa(in.TenantPlanID), strconv.Itoa(in.SupportPlanID))
 	return c
 }
 
@@ -90,15 +98,16 @@ func normalise(in CreateInput) creation {
 // name's uniqueness. It returns every broken rule at once.
 func (s *Service) validate(ctx context.Context, partner *ent.Tenant, c *creation) error {
 	errs := c.errs
-	plans, planErrs, err := s.checkPlans(ctx, partner, c.in)
+	plans, planErrs, err := s.checkPlans(ctx, partner, []wantPlan{
+		{&c.in.TenantPlanID, enums.PlanKindTenant, "tenantPlanId"},
+		{&c.in.SupportPlanID, enums.PlanKindSupport, "supportPlanId"},
+	})
 	if err != nil {
 		return err
 	}
 	c.plans, errs = plans, append(errs, planErrs...)
 	if c.name != "" {
-		taken, err := s.Client.Tenant.Query().
-			Where(tenant.PartnerID(partner.ID), tenant.NameKey(validate.Key(c.name))).
-			Exist(rule.SystemContext(ctx))
+		taken, err := s.nameTaken(ctx, partner.ID, c.name, 0)
 		if err != nil {
 			return err
 		}
@@ -173,7 +182,7 @@ func (s *Service) create(ctx context.Context, partnerID int, c *creation) (int, 
 		}); err != nil {
 			return err
 		}
-		if err := recordKey(ctx, tx, p.ID, c.key, c.digest(), t.ID, now); err != nil {
+		if err := recordKey(ctx, tx, c.idem, t.ID, now); err != nil {
 			return err
 		}
 		id = t.ID
@@ -186,10 +195,33 @@ func takenName() apperr.UserError {
 	return apperr.Field("displayName", apperr.Taken, "this partner already manages a tenant with this name")
 }
 
-// checkPlans loads the two plans; each must be an active, paid plan of the
-// right kind in the partner's catalog and currency.
-func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, in CreateInput) ([]*ent.Plan, apperr.UserErrors, error) {
-	found, err := s.Client.Plan.Query().Where(plan.IDIn(in.TenantPlanID, in.SupportPlanID)).All(ctx)
+// nameTaken reports whether another managed tenant of the partner (not
+// except) holds name: one that has not ended, or whose end is still to come.
+func (s *Service) nameTaken(ctx context.Context, partnerID int, name string, except int) (bool, error) {
+	return s.Client.Tenant.Query().
+		Where(tenant.PartnerID(partnerID), tenant.NameKey(validate.Key(name)), tenant.IDNEQ(except),
+			tenant.Or(tenant.EndsAtIsNil(), tenant.EndsAtGT(s.Clock.Now()))).
+		Exist(rule.SystemContext(ctx))
+}
+
+// wantPlan is a plan id of the input (nil: not given), of a kind, on a field.
+type wantPlan struct {
+	id    *int
+	kind  enums.PlanKind
+	field string
+}
+
+// checkPlans loads the plans asked for, in the order of wants (those not
+// given skipped); each must be an active, paid plan of the right kind in
+// the partner's catalog and currency.
+func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, wants []wantPlan) ([]*ent.Plan, apperr.UserErrors, error) {
+	var ids []int
+	for _, w := range wants {
+		if w.id != nil {
+			ids = append(ids, *w.id)
+		}
+	}
+	found, err := s.Client.Plan.Query().Where(plan.IDIn(ids...)).All(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -199,15 +231,11 @@ func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, in Create
 	}
 	var plans []*ent.Plan
 	var errs apperr.UserErrors
-	for _, want := range []struct {
-		id    int
-		kind  enums.PlanKind
-		field string
-	}{
-		{in.TenantPlanID, enums.PlanKindTenant, "tenantPlanId"},
-		{in.SupportPlanID, enums.PlanKindSupport, "supportPlanId"},
-	} {
-		p := byID[want.id]
+	for _, want := range wants {
+		if want.id == nil {
+			continue
+		}
+		p := byID[*want.id]
 		switch {
 		case p == nil || partner.PlanCatalogID == nil || p.CatalogID != *partner.PlanCatalogID:
 			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a plan of the partner's catalog"))

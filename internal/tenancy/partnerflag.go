@@ -14,8 +14,9 @@ import (
 )
 
 // SetPartnerFlag flips a tenant's partner flag (SPEC 5): a managed tenant
-// cannot be flagged and a partner with managed tenants cannot be unflagged
-// (NOT_ALLOWED); setting the current value changes and writes nothing.
+// cannot be flagged and a partner with managed tenants that have not ended
+// cannot be unflagged (NOT_ALLOWED); setting the current value changes and
+// writes nothing.
 func (s *Service) SetPartnerFlag(ctx context.Context, tenantID int, isPartner bool) (*ent.Tenant, error) {
 	if _, err := access.Require(ctx, s.Client, tenantID, access.SetPartnerFlag); err != nil {
 		return nil, err
@@ -35,7 +36,10 @@ func (s *Service) SetPartnerFlag(ctx context.Context, tenantID int, isPartner bo
 			return apperr.UserErrors{apperr.Field("isPartner", apperr.NotAllowed, "a managed tenant cannot be a partner")}
 		}
 		if !isPartner {
-			n, err := tx.Tenant.Query().Where(tenant.PartnerID(t.ID)).Count(sys)
+			// Ended managed tenants no longer keep it a partner.
+			n, err := tx.Tenant.Query().
+				Where(tenant.PartnerID(t.ID), tenant.Or(tenant.EndsAtIsNil(), tenant.EndsAtGT(s.Clock.Now()))).
+				Count(sys)
 			if err != nil {
 				return err
 			}

@@ -175,9 +175,17 @@ func (f *Fixture) Managed(partner *ent.Tenant, name string) *ent.Tenant {
 // Subscribe subscribes a tenant to a plan from start, billed to billedTo.
 func (f *Fixture) Subscribe(t *ent.Tenant, p *ent.Plan, billedTo *ent.Tenant, start time.Time) *ent.Subscription {
 	f.T.Helper()
+	return f.SubscribeUntil(t, p, billedTo, start, nil)
+}
+
+// SubscribeUntil subscribes a tenant to a plan from start to end (nil: no
+// end), billed to billedTo.
+func (f *Fixture) SubscribeUntil(t *ent.Tenant, p *ent.Plan, billedTo *ent.Tenant, start time.Time, end *time.Time) *ent.Subscription {
+	f.T.Helper()
 	sub, err := f.Client.Subscription.Create().
 		SetTenantID(t.ID).SetPlanID(p.ID).SetBilledToID(billedTo.ID).SetKind(p.Kind).
-		SetMonthlyPrice(p.MonthlyPrice).SetCurrency(p.Currency).SetStartedAt(start).Save(f.ctx)
+		SetMonthlyPrice(p.MonthlyPrice).SetCurrency(p.Currency).SetStartedAt(start).SetNillableEndedAt(end).
+		Save(f.ctx)
 	return must(f.T, sub, err)
 }
 

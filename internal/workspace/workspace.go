@@ -37,7 +37,11 @@ type Service struct {
 // InviteMember gives email a role in the tenant, creating an invited user
 // when the email is new. An existing member is TAKEN.
 func (s *Service) InviteMember(ctx context.Context, tenantID int, email string, role enums.Role) (*ent.Membership, error) {
-	if _, err := access.Require(ctx, s.Client, tenantID, access.InviteMember); err != nil {
+	t, err := access.Require(ctx, s.Client, tenantID, access.InviteMember)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.writable(t, "tenantId"); err != nil {
 		return nil, err
 	}
 	addr, err := validate.Email(email)
@@ -97,7 +101,11 @@ func (s *Service) InviteMember(ctx context.Context, tenantID int, email string, 
 
 // CreateSpace adds a space to a tenant.
 func (s *Service) CreateSpace(ctx context.Context, tenantID int, name string) (*ent.Space, error) {
-	if _, err := access.Require(ctx, s.Client, tenantID, access.CreateSpace); err != nil {
+	t, err := access.Require(ctx, s.Client, tenantID, access.CreateSpace)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.writable(t, "tenantId"); err != nil {
 		return nil, err
 	}
 	var errs apperr.UserErrors
@@ -109,16 +117,26 @@ func (s *Service) CreateSpace(ctx context.Context, tenantID int, name string) (*
 }
 
 // space loads a space the viewer can see (NOT_FOUND otherwise) and checks
-// that the viewer may take action in its tenant.
+// that the viewer may take action in its tenant, and that it may be written.
 func (s *Service) space(ctx context.Context, spaceID int, a access.Action) (*ent.Space, error) {
 	sp, err := s.Client.Space.Get(ctx, spaceID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := access.Require(ctx, s.Client, sp.TenantID, a); err != nil {
+	t, err := access.Require(ctx, s.Client, sp.TenantID, a)
+	if err != nil {
 		return nil, err
 	}
-	return sp, nil
+	return sp, s.writable(t, "spaceId")
+}
+
+// writable: nothing is written into a tenant whose end has come (SPEC 10);
+// its members keep reading it.
+func (s *Service) writable(t *ent.Tenant, field string) error {
+	if access.HasEnded(t, s.Clock.Now()) {
+		return apperr.UserErrors{apperr.Field(field, apperr.NotAllowed, "the tenant has ended: it is read-only")}
+	}
+	return nil
 }
 
 // CreateDevice adds a device to a space; serials are unique per tenant,

@@ -54,6 +54,9 @@ func main() {
 		schema.WithMigrationMode(schema.ModeReplay),
 		schema.WithDialect(dialect.Postgres),
 		schema.WithFormatter(sqltool.GooseFormatter),
+		// An index the schema no longer has is dropped: a unique rule that
+		// changed must not linger. Columns and tables are never dropped.
+		schema.WithDropIndex(true),
 	)
 	if err != nil {
 		log.Fatal(err)
