@@ -410,9 +410,9 @@ func TestSubscriptionVisibility(t *testing.T) {
 	managed, sibling := subsOf(f.Managed), subsOf(f.Sibling)
 	both := append(slices.Clone(managed), sibling...)
 	want := map[string][]int{
-		"PartnerAdmin":      both, // billed to Partner
-		"PartnerEditor":     nil,  // billed to Partner, but not admin
-		"PartnerViewer":     nil,
+		"PartnerAdmin":  both, // billed to Partner
+		"PartnerEditor": nil,  // billed to Partner, but not admin
+		"PartnerViewer": nil,
 		// SPEC 10: the managed tenants' own members, its admins included,
 		// do not see what the partner pays.
 		"ManagedViewer":     nil,
