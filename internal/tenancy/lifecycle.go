@@ -24,12 +24,14 @@ const (
 	StartOfNextPeriod Timing = "START_OF_NEXT_PERIOD" // the first instant of the next UTC month
 )
 
-// at is the instant a change asked at now takes effect.
+// at is the instant a change asked at now takes effect: a whole second,
+// since invoices count whole seconds, so that a line's from and to are the
+// instants its subscription started and ended.
 func (t Timing) at(now time.Time) time.Time {
 	if t == StartOfNextPeriod {
 		return billing.PeriodOf(now).End
 	}
-	return now
+	return now.Truncate(time.Second)
 }
 
 // Status is a tenant's state on the clock.
