@@ -490,7 +490,7 @@ func TestCreateManagedTenantRefusesPlansInAnotherCurrency(t *testing.T) {
 	usd := w.Fixture.Catalog("USD") // its own catalog, not OtherPartner's
 	eurPartner := w.Tenant(testkit.TenantSpec{Name: "Mixed Partners", Partner: true, Catalog: usd})
 	w.Member(eurPartner, w.PartnerAdmin, enums.RoleAdmin)
-	token := w.Fixture.Token(w.PartnerAdmin) // memberships are read at authentication
+	token := w.Token(w.PartnerAdmin)
 	p := createTenant(t, api, token, with(createInput(w, "Shop"), "partnerId", testkit.ID(eurPartner.ID),
 		"tenantPlanId", testkit.ID(usd.Plans["t-pro"].ID), "supportPlanId", testkit.ID(usd.Plans["s-prem"].ID)))
 	testkit.RequireUserErrors(t, p, "input.tenantPlanId:INVALID", "input.supportPlanId:INVALID")
@@ -633,6 +633,8 @@ func TestCreateManagedTenantIdempotency(t *testing.T) {
 			{"country", "FR"},
 			{"tenantPlanId", testkit.ID(w.Catalog.Plans["t-max"].ID)},
 			{"supportPlanId", testkit.ID(w.Catalog.Plans["s-std"].ID)},
+			// Other and invalid: the key is answered before validation.
+			{"displayName", "Other Shop", "country", "XX"},
 		} {
 			p := createTenant(t, api, admin, with(in, kv...))
 			testkit.RequireUserErrors(t, p, "input.idempotencyKey:CONFLICT")
@@ -701,6 +703,103 @@ func TestCreateManagedTenantIdempotencyRace(t *testing.T) {
 		t.Errorf("answered tenants %v, want one id for all %d", ids, n)
 	}
 	testkit.RequireRows(t, w.Store, before.Plus(oneCreation).Plus(testkit.RowCounts{"idempotency_keys": 1}))
+}
+
+// TestCreateManagedTenantIdempotencyRaceTwoInputs: one key sent at once with
+// two different inputs creates one tenant; the requests with the winner's
+// input answer it, the others CONFLICT.
+func TestCreateManagedTenantIdempotencyRaceTwoInputs(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	before := testkit.Rows(t, w.Store)
+	inputs := []map[string]any{
+		with(createInput(w, "Left Shop"), "idempotencyKey", "two-inputs"),
+		with(createInput(w, "Right Shop"), "idempotencyKey", "two-inputs"),
+	}
+	const n = 10
+	start := make(chan struct{})
+	res := make([]*testkit.Response, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res[i], errs[i] = api.Send(w.Token(w.PartnerAdmin), createManagedTenantMutation, map[string]any{"input": inputs[i%2]})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	created := map[string]map[int]bool{} // tenant id -> the inputs it answered
+	conflicts := map[int]int{}           // input -> CONFLICT answers
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("request %d: %v", i, errs[i])
+		}
+		var out struct{ CreateManagedTenant createPayload }
+		res[i].Decode(t, &out)
+		switch p := out.CreateManagedTenant; {
+		case p.ManagedTenant != nil && len(p.UserErrors) == 0:
+			if created[p.ManagedTenant.ID] == nil {
+				created[p.ManagedTenant.ID] = map[int]bool{}
+			}
+			created[p.ManagedTenant.ID][i%2] = true
+		case len(p.UserErrors) == 1 && p.UserErrors[0].String() == "input.idempotencyKey:CONFLICT":
+			conflicts[i%2]++
+		default:
+			t.Errorf("request %d answered %+v", i, p)
+		}
+	}
+	if len(created) != 1 {
+		t.Fatalf("tenants answered %v, want exactly one", created)
+	}
+	for _, inputs := range created {
+		if len(inputs) != 1 {
+			t.Errorf("one tenant answered both inputs: %v", inputs)
+		}
+		for winner := range inputs {
+			if conflicts[winner] != 0 || conflicts[1-winner] != n/2 {
+				t.Errorf("CONFLICT answers %v; want all %d of the other input's and none of the winner's", conflicts, n/2)
+			}
+		}
+	}
+	testkit.RequireRows(t, w.Store, before.Plus(oneCreation).Plus(testkit.RowCounts{"idempotency_keys": 1}))
+}
+
+// TestCreateManagedTenantReplayGrantsNothing: another admin of the partner
+// who replays a key answers the tenant but gains no role in it (SPEC 2.3):
+// in the same request it still cannot invite itself or create in it.
+func TestCreateManagedTenantReplayGrantsNothing(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil)
+	second := w.User("second-admin@example.com")
+	w.Member(w.Partner, second, enums.RoleAdmin)
+	in := with(createInput(w, "Replayed Shop"), "idempotencyKey", "replay-me")
+	first := requireCreated(t, api, w.Token(w.PartnerAdmin), in)
+	before := testkit.Rows(t, w.Store)
+
+	var replay struct{ CreateManagedTenant createPayload }
+	api.Query(t, w.Fixture.Token(second), createManagedTenantMutation, &replay, map[string]any{"input": in})
+	got := replay.CreateManagedTenant.ManagedTenant
+	if got == nil || got.ID != first.ID || got.ViewerRole != nil {
+		t.Fatalf("replay by another admin answered %+v, want tenant %s with viewerRole null", got, first.ID)
+	}
+	res := api.Do(t, w.Fixture.Token(second), `mutation($in: CreateManagedTenantInput!, $t: ID!, $me: String!) {
+		createManagedTenant(input: $in) { managedTenant { id viewerRole } }
+		inviteMember(input: { tenantId: $t, email: $me, role: ADMIN }) { membership { id } }
+		createSpace(input: { tenantId: $t, name: "Mine now" }) { space { id } }
+	}`, map[string]any{"in": in, "t": first.ID, "me": second.Email})
+	codes := map[string]string{}
+	for _, e := range res.Errors {
+		codes[fmt.Sprint(e.Path)] = e.Code()
+	}
+	if codes["[inviteMember]"] != "NOT_FOUND" || codes["[createSpace]"] != "NOT_FOUND" {
+		t.Errorf("after a replay: errors %v, want NOT_FOUND for inviteMember and createSpace: %s", codes, res.Raw)
+	}
+	testkit.RequireRows(t, w.Store, before.Plus(testkit.RowCounts{"api_tokens": 2}))
 }
 
 // FuzzCreateManagedTenantInput: whatever a client sends as display name,

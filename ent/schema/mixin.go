@@ -17,7 +17,8 @@ import (
 // Read says who reads the rows (the tenant's members unless set); Create
 // names the access action a viewer needs in the row's tenant to create one
 // (empty: only the system context writes). Each schema declares its own
-// "tenant" edge over tenant_id (the back-reference differs per entity).
+// "tenant" edge over tenant_id (the back-reference differs per entity), and
+// no Policy of its own: the mixin's closes both ends, so it would never run.
 type TenantOwned struct {
 	mixin.Schema
 	Read   rule.Readers

@@ -56,6 +56,9 @@ type memoryLimiter struct {
 	buckets *expirable.LRU[string, *rate.Limiter]
 }
 
+// newMemoryLimiter builds the in-memory limiter. Its LRU sweeps expired
+// buckets from a goroutine of its own that never stops (golang-lru v2.0.7
+// has no Close): build one per process, as Handler does once per server.
 func newMemoryLimiter(perSecond float64, burst, size int, idle time.Duration) *memoryLimiter {
 	return &memoryLimiter{
 		limit:   rate.Limit(perSecond),

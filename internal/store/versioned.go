@@ -15,6 +15,10 @@ import (
 	"github.com/phystack/managed-tenants-api/migrations"
 )
 
+// migrationLock is the PostgreSQL advisory lock key of migrations ("phystack"
+// in ASCII), the one the earlier runner took.
+const migrationLock = 0x7068797374616b
+
 // versionTable is where goose records the applied migrations: its default
 // table, goose_db_version, in the first schema of the search path (public).
 const versionTable = goose.DefaultTablename
@@ -32,8 +36,10 @@ func (s *Store) migrateUpTo(ctx context.Context, version int64) error {
 	if s.Dialect != dialect.Postgres {
 		return fmt.Errorf("store: versioned migrations are for PostgreSQL")
 	}
-	// Poll for the lock every second (goose's default is 5 s) for up to 5 min.
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	// Poll for the lock every second (goose's default is 5 s) for up to 5
+	// min. The lock id is the earlier runner's, so that an old and a new
+	// instance starting together exclude each other too.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300), lock.WithLockID(migrationLock))
 	if err != nil {
 		return err
 	}

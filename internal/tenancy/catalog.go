@@ -12,9 +12,9 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/access"
 )
 
-// PlanCatalog lists the active, paid plans of a kind in the partner's
-// catalog (SPEC 6): by monthly price ascending unless asked otherwise; ties
-// by name (code-point order on both stores), then id, always ascending.
+// PlanCatalog lists the plans of a kind the partner may sell (SPEC 6): by
+// monthly price ascending unless asked otherwise; ties by name (code-point
+// order on both stores), then id, always ascending.
 func (s *Service) PlanCatalog(ctx context.Context, partnerID int, kind enums.PlanKind, order *ent.PlanOrder) ([]*ent.Plan, error) {
 	p, err := access.Require(ctx, s.Client, partnerID, access.ReadPlanCatalog)
 	if err != nil {
@@ -39,10 +39,43 @@ func (s *Service) PlanCatalog(ctx context.Context, partnerID int, kind enums.Pla
 		opts = append(opts, plan.ByMonthlyPrice(dir), codePointName(false))
 	}
 	opts = append(opts, plan.ByID())
-	return s.Client.Plan.Query().
-		Where(plan.CatalogID(*p.PlanCatalogID), plan.KindEQ(kind), plan.Active(true), plan.MonthlyPriceGT(0)).
+	// The catalog is a dozen plans: they are read whole and sifted by the
+	// one rule of what is sold, the rule creation checks too.
+	all, err := s.Client.Plan.Query().
+		Where(plan.CatalogID(*p.PlanCatalogID), plan.KindEQ(kind)).
 		Order(opts...).
 		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, pl := range all {
+		if unsellable(p, pl, kind) == "" {
+			out = append(out, pl)
+		}
+	}
+	return out, nil
+}
+
+// unsellable says why a partner may not sell plan p as a plan of kind (SPEC
+// 4 and 6): it must be an active, paid plan of that kind in the partner's
+// catalog and currency. "" means it may.
+func unsellable(partner *ent.Tenant, p *ent.Plan, kind enums.PlanKind) string {
+	switch {
+	case p == nil || partner.PlanCatalogID == nil || p.CatalogID != *partner.PlanCatalogID:
+		return "must be a plan of the partner's catalog"
+	case p.Kind != kind:
+		return "must be a " + string(kind) + " plan"
+	case p.Currency != partner.Currency:
+		// A catalog in another currency than the partner's bills would
+		// never add up on its invoice.
+		return "must be a plan in the partner's currency"
+	case !p.Active:
+		return "must be an active plan"
+	case p.MonthlyPrice <= 0:
+		return "must be a paid plan"
+	}
+	return ""
 }
 
 // codePointName orders by name in code-point order: SQLite's BINARY

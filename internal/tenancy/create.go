@@ -45,7 +45,7 @@ type creation struct {
 }
 
 // CreateManagedTenant creates a managed tenant under a partner (SPEC 4):
-// access, then validation, then one transaction, all run at most once per
+// access, then validation and one transaction, which run at most once per
 // idempotency key (idempotency.go). Broken input rules are
 // apperr.UserErrors; refusals are *apperr.Error.
 func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent.Tenant, error) {
@@ -63,9 +63,9 @@ func (s *Service) CreateManagedTenant(ctx context.Context, in CreateInput) (*ent
 	if err != nil {
 		return nil, err
 	}
-	// The creator is now an admin of the new tenant; this request may read
-	// its workspace at once.
-	viewer.FromContext(ctx).Grant(id, enums.RoleAdmin)
+	// The creator's new ADMIN membership is read like any other role (lazily,
+	// from the database): nothing is granted in memory, so a replay by
+	// another admin of the partner gains nothing (SPEC 2.3).
 	return s.Client.Tenant.Get(ctx, id)
 }
 
@@ -212,8 +212,7 @@ type wantPlan struct {
 }
 
 // checkPlans loads the plans asked for, in the order of wants (those not
-// given skipped); each must be an active, paid plan of the right kind in
-// the partner's catalog and currency.
+// given skipped); each must be one the partner may sell.
 func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, wants []wantPlan) ([]*ent.Plan, apperr.UserErrors, error) {
 	var ids []int
 	for _, w := range wants {
@@ -236,20 +235,9 @@ func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, wants []w
 			continue
 		}
 		p := byID[*want.id]
-		switch {
-		case p == nil || partner.PlanCatalogID == nil || p.CatalogID != *partner.PlanCatalogID:
-			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a plan of the partner's catalog"))
-		case p.Kind != want.kind:
-			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a "+string(want.kind)+" plan"))
-		case p.Currency != partner.Currency:
-			// A catalog in another currency than the partner's bills would
-			// never add up on its invoice.
-			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a plan in the partner's currency"))
-		case !p.Active:
-			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be an active plan"))
-		case p.MonthlyPrice <= 0:
-			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a paid plan"))
-		default:
+		if why := unsellable(partner, p, want.kind); why != "" {
+			errs = append(errs, apperr.Field(want.field, apperr.Invalid, why))
+		} else {
 			plans = append(plans, p)
 		}
 	}

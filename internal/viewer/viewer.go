@@ -93,26 +93,6 @@ func (v *Viewer) Role(ctx context.Context, tenantID int) (enums.Role, bool, erro
 	return r, ok, nil
 }
 
-// Has reports whether the viewer holds at least min in the tenant.
-func (v *Viewer) Has(ctx context.Context, tenantID int, min enums.Role) (bool, error) {
-	r, ok, err := v.Role(ctx, tenantID)
-	return ok && r.AtLeast(min), err
-}
-
-// Grant records a membership created during this request (the creator of a
-// managed tenant becomes its admin and may read its workspace at once).
-func (v *Viewer) Grant(tenantID int, role enums.Role) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.roles == nil {
-		v.roles = map[int]enums.Role{}
-	}
-	v.roles[tenantID] = role
-	if v.known != nil {
-		v.known[tenantID] = true
-	}
-}
-
 type ctxKey struct{}
 
 // NewContext returns ctx carrying v.
