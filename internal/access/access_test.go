@@ -108,6 +108,23 @@ func TestRequire(t *testing.T) {
 		{access.CreateDevice, w.PartnerViewer, w.Partner.ID, "FORBIDDEN"},
 		{access.CreateInstallation, w.StandaloneAdmin, w.Standalone.ID, "ok"},
 		{access.CreateInstallation, w.StandaloneAdmin, w.Managed.ID, "NOT_FOUND"},
+		// SPEC 10: the admins of the managing partner; a tenant the caller
+		// cannot see NOT_FOUND; anyone else who sees it FORBIDDEN (its own
+		// admin, the partner's other members, staff).
+		{access.ChangeManagedTenantPlans, w.PartnerAdmin, w.Managed.ID, "ok"},
+		{access.ChangeManagedTenantPlans, w.PartnerAdmin, w.Sibling.ID, "ok"},
+		{access.ChangeManagedTenantPlans, w.PartnerEditor, w.Managed.ID, "FORBIDDEN"},
+		{access.ChangeManagedTenantPlans, w.SiblingAdmin, w.Sibling.ID, "FORBIDDEN"},
+		{access.ChangeManagedTenantPlans, w.Staff, w.Managed.ID, "FORBIDDEN"},
+		{access.ChangeManagedTenantPlans, w.OtherPartnerAdmin, w.Managed.ID, "NOT_FOUND"},
+		{access.ChangeManagedTenantPlans, w.SiblingAdmin, w.Managed.ID, "NOT_FOUND"},
+		{access.ChangeManagedTenantPlans, w.PartnerAdmin, missing, "NOT_FOUND"},
+		{access.UpdateManagedTenant, w.PartnerAdmin, w.Sibling.ID, "ok"},
+		{access.UpdateManagedTenant, w.PartnerViewer, w.Sibling.ID, "FORBIDDEN"},
+		{access.UpdateManagedTenant, w.Stranger, w.Sibling.ID, "NOT_FOUND"},
+		{access.EndManagedTenant, w.PartnerAdmin, w.Managed.ID, "ok"},
+		{access.EndManagedTenant, w.ManagedViewer, w.Managed.ID, "FORBIDDEN"},
+		{access.EndManagedTenant, w.OtherPartnerAdmin, w.Sibling.ID, "NOT_FOUND"},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s by %s in %d", tc.action, tc.user.Email, tc.tenant), func(t *testing.T) {
@@ -124,7 +141,7 @@ func TestRequire(t *testing.T) {
 			// Permits, the ent layer's re-check of workspace writes, says
 			// yes exactly when Require does, for the rules it answers and
 			// tenants that exist (it does not read the tenant).
-			if r := access.Table[tc.action]; r.Shape == nil && !r.Seen && tc.tenant != missing {
+			if r := access.Table[tc.action]; r.Shape == nil && !r.Seen && !r.OfPartner && tc.tenant != missing {
 				ok, err := access.Permits(as(w.Client, tc.user), tc.tenant, tc.action)
 				if err != nil || ok != (tc.want == "ok") {
 					t.Errorf("Permits = %v, %v; want %v", ok, err, tc.want == "ok")
@@ -138,8 +155,27 @@ func TestRequire(t *testing.T) {
 	if _, err := access.Require(as(w.Client, w.Staff), w.Client, w.Partner.ID, "no.such.action"); err == nil || apperr.IsRefusal(err) {
 		t.Errorf("an action without a rule: %v, want a failure", err)
 	}
-	if _, err := access.Permits(as(w.Client, w.Staff), w.Partner.ID, access.ReadPlanCatalog); err == nil {
-		t.Error("Permits answered a rule that depends on the tenant's row")
+	for _, a := range []access.Action{access.ReadPlanCatalog, access.EndManagedTenant} {
+		if _, err := access.Permits(as(w.Client, w.Staff), w.Partner.ID, a); err == nil {
+			t.Errorf("Permits answered %s, a rule that depends on the tenant's row", a)
+		}
+	}
+	// A rule of the managing partner asked of a tenant that is not managed:
+	// not a refusal, the input's broken rule (the caller's NOT_ALLOWED).
+	for _, tn := range []*ent.Tenant{w.Partner, w.Standalone} {
+		admin := map[int]*ent.User{w.Partner.ID: w.PartnerAdmin, w.Standalone.ID: w.StandaloneAdmin}[tn.ID]
+		if _, err := access.Require(as(w.Client, admin), w.Client, tn.ID, access.EndManagedTenant); !errors.Is(err, access.ErrNotManaged) {
+			t.Errorf("end %s: %v, want ErrNotManaged", tn.DisplayName, err)
+		}
+	}
+	// Can answers the same rules for a tenant already read.
+	for _, tc := range []struct {
+		user *ent.User
+		want bool
+	}{{w.PartnerAdmin, true}, {w.PartnerEditor, false}, {w.Staff, false}, {w.SiblingAdmin, false}} {
+		if ok, err := access.Can(as(w.Client, tc.user), w.Sibling, access.ChangeManagedTenantPlans); err != nil || ok != tc.want {
+			t.Errorf("Can(%s, change plans of Sibling) = %v, %v; want %v", tc.user.Email, ok, err, tc.want)
+		}
 	}
 }
 
