@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/privacy"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
@@ -91,7 +92,8 @@ type Rule struct {
 	// OfPartner: Role is asked in the tenant's managing partner, not in the
 	// tenant: a tenant the viewer cannot see is NOT_FOUND, one that is not
 	// managed ErrNotManaged, and a viewer without the role in its partner
-	// (staff included) FORBIDDEN.
+	// (staff included, and the partner's members who cannot see the
+	// tenant) FORBIDDEN.
 	OfPartner bool
 }
 
@@ -193,7 +195,7 @@ func requireOfPartner(ctx context.Context, client *ent.Client, tenantID int, r R
 	t, err := client.Tenant.Get(ctx, tenantID)
 	switch {
 	case ent.IsNotFound(err):
-		return nil, apperr.ErrNotFound
+		return nil, hiddenOfPartner(ctx, client, tenantID)
 	case err != nil:
 		return nil, err
 	case !IsManaged(t):
@@ -208,6 +210,33 @@ func requireOfPartner(ctx context.Context, client *ent.Client, tenantID int, r R
 		return nil, apperr.ErrForbidden
 	}
 	return t, nil
+}
+
+// hiddenOfPartner is the refusal of a rule of the managing partner for a
+// tenant the viewer cannot see: FORBIDDEN for a member of its managing
+// partner (a partner editor or viewer, who does not see the partner's
+// managed tenants but is refused as a member without the role, SPEC 10),
+// NOT_FOUND for anyone else.
+func hiddenOfPartner(ctx context.Context, client *ent.Client, tenantID int) error {
+	// Read past privacy only to find the tenant's partner; nothing of it
+	// is returned.
+	t, err := client.Tenant.Get(privacy.DecisionContext(ctx, privacy.Allow), tenantID)
+	switch {
+	case ent.IsNotFound(err):
+		return apperr.ErrNotFound
+	case err != nil:
+		return err
+	case !IsManaged(t):
+		return apperr.ErrNotFound
+	}
+	_, member, err := viewer.FromContext(ctx).Role(ctx, *t.PartnerID)
+	switch {
+	case err != nil:
+		return err
+	case member:
+		return apperr.ErrForbidden
+	}
+	return apperr.ErrNotFound
 }
 
 // Can reports whether the viewer may take action a in t, a tenant it has
