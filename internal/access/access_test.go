@@ -108,6 +108,21 @@ func TestRequire(t *testing.T) {
 		{access.CreateDevice, w.PartnerViewer, w.Partner.ID, "FORBIDDEN"},
 		{access.CreateInstallation, w.StandaloneAdmin, w.Standalone.ID, "ok"},
 		{access.CreateInstallation, w.StandaloneAdmin, w.Managed.ID, "NOT_FOUND"},
+		// SPEC 10: the admins of the managing partner, member of the
+		// managed tenant or not; the partner's other members FORBIDDEN,
+		// though they cannot see the tenant; its own members and staff
+		// FORBIDDEN; anyone else NOT_FOUND.
+		{access.EndManagedTenant, w.PartnerAdmin, w.Managed.ID, "ok"},
+		{access.EndManagedTenant, w.PartnerAdmin, w.Sibling.ID, "ok"},
+		{access.EndManagedTenant, w.PartnerEditor, w.Managed.ID, "FORBIDDEN"},
+		{access.ChangeManagedTenantPlans, w.PartnerViewer, w.Sibling.ID, "FORBIDDEN"},
+		{access.UpdateManagedTenant, w.SiblingAdmin, w.Sibling.ID, "FORBIDDEN"},
+		{access.UpdateManagedTenant, w.ManagedViewer, w.Managed.ID, "FORBIDDEN"},
+		{access.EndManagedTenant, w.Staff, w.Managed.ID, "FORBIDDEN"},
+		{access.EndManagedTenant, w.OtherPartnerAdmin, w.Managed.ID, "NOT_FOUND"},
+		{access.EndManagedTenant, w.SiblingAdmin, w.Managed.ID, "NOT_FOUND"},
+		{access.EndManagedTenant, w.PartnerEditor, w.Standalone.ID, "NOT_FOUND"},
+		{access.EndManagedTenant, w.PartnerEditor, missing, "NOT_FOUND"},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s by %s in %d", tc.action, tc.user.Email, tc.tenant), func(t *testing.T) {
@@ -124,7 +139,7 @@ func TestRequire(t *testing.T) {
 			// Permits, the ent layer's re-check of workspace writes, says
 			// yes exactly when Require does, for the rules it answers and
 			// tenants that exist (it does not read the tenant).
-			if r := access.Table[tc.action]; r.Shape == nil && !r.Seen && tc.tenant != missing {
+			if r := access.Table[tc.action]; r.Shape == nil && !r.Seen && !r.OfPartner && tc.tenant != missing {
 				ok, err := access.Permits(as(w.Client, tc.user), tc.tenant, tc.action)
 				if err != nil || ok != (tc.want == "ok") {
 					t.Errorf("Permits = %v, %v; want %v", ok, err, tc.want == "ok")
