@@ -474,6 +474,29 @@ func TestChangePlansIdempotency(t *testing.T) {
 			t.Errorf("retry with the key: tenantPlan %v, want t-basic", got.TenantPlan)
 		}
 	})
+	// A retry of a change that was made answers it, as at creation (SPEC 4:
+	// "returns the tenant ... and creates nothing"), also once the tenant's
+	// end is scheduled or has come and new changes are refused.
+	t.Run("same key, same input, after the tenant's end", func(t *testing.T) {
+		fresh := tenantInput(l.Managed, "supportPlanId", l.plan("s-std"), "idempotencyKey", "change-0003")
+		for _, timing := range []string{"START_OF_NEXT_PERIOD", "NOW"} {
+			l.clock.Set(l.clock.Now().Add(time.Hour))
+			l.end(t, l.Managed, timing)
+			before := testkit.Rows(t, l.Store)
+			state := storedState(t, l.Client, l.Managed.ID)
+			p := l.mutate(t, admin, changePlansMutation, in)
+			if len(p.UserErrors) != 0 || p.ManagedTenant == nil || p.ManagedTenant.ID != first.ID {
+				t.Errorf("end %s: replay = %+v, want the tenant", timing, p)
+			}
+			testkit.RequireRows(t, l.Store, before)
+			if now := storedState(t, l.Client, l.Managed.ID); !slices.Equal(now, state) {
+				t.Errorf("end %s: a replay changed the subscriptions", timing)
+			}
+			// A change never made is refused.
+			p = l.mutate(t, admin, changePlansMutation, fresh)
+			testkit.RequireUserErrors(t, &p, "input.tenantId:NOT_ALLOWED")
+		}
+	})
 }
 
 // Keys are per partner and per mutation: a key used by createManagedTenant
