@@ -193,6 +193,9 @@ func TestChangePlansReaskingTheRunningPlanCancelsAScheduledChange(t *testing.T) 
 		was, from string
 	}{
 		{"START_OF_NEXT_PERIOD", "t-max", nextPeriodJSON},
+		// As the code writes it: before and after both t-pro (the plan in
+		// force from now), so the event does not say which scheduled plan
+		// was cancelled.
 		{"NOW", "t-pro", lifeTJSON},
 	} {
 		t.Run(tc.timing, func(t *testing.T) {
@@ -305,6 +308,46 @@ func TestChangePlansNowAfterAScheduledChange(t *testing.T) {
 			l.requirePlans(t, l.Managed, tc.plan, "s-prem")
 		})
 	}
+}
+
+// A change of one kind leaves the other kind alone, its scheduled change
+// included.
+func TestChangePlansOfOneKindLeaveTheOther(t *testing.T) {
+	t.Parallel()
+	l := newLife(t)
+	l.changePlans(t, l.Managed, "supportPlanId", l.plan("s-24x7"), "timing", "START_OF_NEXT_PERIOD")
+	l.clock.Set(lifeNow.Add(time.Hour))
+	l.changePlans(t, l.Managed, "tenantPlanId", l.plan("t-basic"))
+	const at = "2026-12-10T11:20:30.000Z"
+	l.requireSubscriptions(t, l.Managed,
+		subRow("SUPPORT", "s-24x7", nextPeriod, ""),
+		subRow("TENANT", "t-basic", at, ""),
+		subRow("SUPPORT", "s-prem", worldStart, nextPeriod),
+		subRow("TENANT", "t-pro", worldStart, at),
+	)
+}
+
+// A tenant without a subscription of a kind gets one: nothing ends, and
+// the audit event's before is null for that kind.
+func TestChangePlansStartsAMissingKind(t *testing.T) {
+	t.Parallel()
+	l := newLife(t)
+	bare := l.Tenant(testkit.TenantSpec{Name: "Bare Shop", ManagedBy: l.Partner, CreatedAt: worldStartTime})
+	l.Subscribe(bare, l.Catalog.Plans["t-pro"], l.Partner, worldStartTime)
+	since := auditCount(t, l.Client, l.Partner)
+	got := l.changePlans(t, bare, "supportPlanId", l.plan("s-std"))
+	if code(got.TenantPlan) != "t-pro" || code(got.SupportPlan) != "s-std" {
+		t.Errorf("plans = %v, %v", got.TenantPlan, got.SupportPlan)
+	}
+	l.requireSubscriptions(t, bare,
+		subRow("SUPPORT", "s-std", lifeT, ""),
+		subRow("TENANT", "t-pro", worldStart, ""),
+	)
+	requireAudit(t, l.Client, l.Partner, since, auditEvent{
+		action: "managed_tenant.plans_change", actor: l.PartnerAdmin.ID, target: testkit.ID(bare.ID),
+		before: map[string]any{"supportPlan": nil},
+		after:  map[string]any{"supportPlan": l.plan("s-std"), "from": lifeTJSON},
+	})
 }
 
 // Two NOW changes in one second: the first's subscription, which would run
