@@ -385,20 +385,21 @@ func (l *life) managedTenant(t *testing.T, name string) *ent.Tenant {
 // Who may: the partner's admins (SPEC 10).
 
 // lifeMutation is one of SPEC 10's three mutations with an input that
-// changes something.
+// changes something: of the tenant of that id, to a tenant plan of that id
+// (for a plan change).
 type lifeMutation struct {
 	field, doc string
-	input      func(l *life, tenantID string) map[string]any
+	input      func(tenantID, tenantPlanID string) map[string]any
 }
 
 var lifeMutations = []lifeMutation{
-	{"changeManagedTenantPlans", changePlansMutation, func(l *life, id string) map[string]any {
-		return map[string]any{"tenantId": id, "tenantPlanId": l.plan("t-max")}
+	{"changeManagedTenantPlans", changePlansMutation, func(id, planID string) map[string]any {
+		return map[string]any{"tenantId": id, "tenantPlanId": planID}
 	}},
-	{"updateManagedTenant", updateManagedTenantMutation, func(l *life, id string) map[string]any {
-		return map[string]any{"tenantId": id, "displayName": "Renamed By Access Test", "country": "NO"}
+	{"updateManagedTenant", updateManagedTenantMutation, func(id, _ string) map[string]any {
+		return map[string]any{"tenantId": id, "displayName": "Renamed " + id, "country": "NO"}
 	}},
-	{"endManagedTenant", endManagedTenantMutation, func(l *life, id string) map[string]any {
+	{"endManagedTenant", endManagedTenantMutation, func(id, _ string) map[string]any {
 		return map[string]any{"tenantId": id, "timing": "START_OF_NEXT_PERIOD"}
 	}},
 }
@@ -444,7 +445,7 @@ func TestLifeMutationsRefuseWhoMayNot(t *testing.T) {
 				if tc.user != nil {
 					token = l.Token(tc.user)
 				}
-				res := l.api.Do(t, token, m.doc, map[string]any{"input": m.input(l, tc.tenant)})
+				res := l.api.Do(t, token, m.doc, map[string]any{"input": m.input(tc.tenant, l.plan("t-max"))})
 				msg := res.RequireError(t, tc.code, m.field)
 				if tc.code == "NOT_FOUND" {
 					notFound.same(t, m.field, msg) // a hidden tenant reads like a missing one
@@ -474,22 +475,15 @@ func TestLifeMutationsArePartnerAdmins(t *testing.T) {
 				user    *ent.User
 				partner *ent.Tenant
 				tenant  *ent.Tenant
-				input   map[string]any
+				plan    *ent.Plan
 			}{
-				{l.PartnerAdmin, l.Partner, l.Managed, m.input(l, testkit.ID(l.Managed.ID))},
-				{l.PartnerAdmin, l.Partner, l.Sibling, m.input(l, testkit.ID(l.Sibling.ID))},
-				{l.OtherPartnerAdmin, l.OtherPartner, otherManaged, with(m.input(l, testkit.ID(otherManaged.ID)),
-					"tenantPlanId", testkit.ID(l.OtherCatalog.Plans["t-max"].ID))},
+				{l.PartnerAdmin, l.Partner, l.Managed, l.Catalog.Plans["t-max"]},
+				{l.PartnerAdmin, l.Partner, l.Sibling, l.Catalog.Plans["t-max"]},
+				{l.OtherPartnerAdmin, l.OtherPartner, otherManaged, l.OtherCatalog.Plans["t-max"]},
 			}
 			for _, c := range cases {
-				if m.field != "changeManagedTenantPlans" {
-					delete(c.input, "tenantPlanId")
-				}
-				if m.field == "updateManagedTenant" {
-					c.input["displayName"] = c.tenant.DisplayName + " Renamed"
-				}
 				since := auditCount(t, l.Client, c.partner)
-				got := l.done(t, l.Token(c.user), m.doc, c.input)
+				got := l.done(t, l.Token(c.user), m.doc, m.input(testkit.ID(c.tenant.ID), testkit.ID(c.plan.ID)))
 				if got.ID != testkit.ID(c.tenant.ID) {
 					t.Errorf("%s on %s answered tenant %s", c.user.Email, c.tenant.DisplayName, got.ID)
 				}
@@ -521,7 +515,7 @@ func TestLifeMutationsNeedAManagedTenant(t *testing.T) {
 	for _, m := range lifeMutations {
 		for _, tc := range tests {
 			t.Run(m.field+"/"+tc.name, func(t *testing.T) {
-				p := l.mutate(t, l.Token(tc.user), m.doc, m.input(l, testkit.ID(tc.tenant.ID)))
+				p := l.mutate(t, l.Token(tc.user), m.doc, m.input(testkit.ID(tc.tenant.ID), l.plan("t-max")))
 				testkit.RequireUserErrors(t, &p, "input.tenantId:NOT_ALLOWED")
 				testkit.RequireRows(t, l.Store, before)
 			})
