@@ -16,9 +16,8 @@ import (
 	"fmt"
 	"time"
 
-	"entgo.io/ent/privacy"
-
 	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/privacy"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
@@ -91,9 +90,10 @@ type Rule struct {
 	// Shape the tenant must have; FORBIDDEN otherwise.
 	Shape Shape
 	// OfPartner: Role is asked in the tenant's managing partner, not in the
-	// tenant. A member of that partner without the role is FORBIDDEN; anyone
-	// else who may read the tenant (its own members, staff) FORBIDDEN too, or
-	// ErrNotManaged for a tenant that is not managed; others NOT_FOUND.
+	// tenant: a tenant the viewer cannot see is NOT_FOUND, one that is not
+	// managed ErrNotManaged, and a viewer without the role in its partner
+	// (staff included, and the partner's members who cannot see the
+	// tenant) FORBIDDEN.
 	OfPartner bool
 }
 
@@ -187,45 +187,56 @@ func Require(ctx context.Context, client *ent.Client, tenantID int, a Action) (*
 	return t, nil
 }
 
-// requireOfPartner is Require for the rules of a tenant's managing partner
-// (SPEC 10): its members learn that the tenant exists (the role decides:
-// allowed or FORBIDDEN), anyone else only if it may read the tenant
-// (FORBIDDEN, or ErrNotManaged for a tenant that is not managed), and
-// otherwise gets NOT_FOUND.
+// requireOfPartner is Require for the rules of a tenant's managing partner.
 func requireOfPartner(ctx context.Context, client *ent.Client, tenantID int, r Rule) (*ent.Tenant, error) {
-	v := viewer.FromContext(ctx)
-	if v == nil {
+	if viewer.FromContext(ctx) == nil {
 		return nil, apperr.ErrUnauthenticated
 	}
-	// Read unfiltered only to learn the managing partner: nothing of it is
-	// returned to a caller who is not a member of that partner.
-	t, err := client.Tenant.Get(privacy.DecisionContext(ctx, privacy.Allow), tenantID)
+	t, err := client.Tenant.Get(ctx, tenantID)
 	switch {
 	case ent.IsNotFound(err):
-		return nil, apperr.ErrNotFound
-	case err != nil:
-		return nil, err
-	}
-	if IsManaged(t) {
-		role, member, err := v.Role(ctx, *t.PartnerID)
-		switch {
-		case err != nil:
-			return nil, err
-		case member && role.AtLeast(r.Role):
-			return t, nil
-		case member:
-			return nil, apperr.ErrForbidden
-		}
-	}
-	switch _, err := client.Tenant.Get(ctx, tenantID); {
-	case ent.IsNotFound(err):
-		return nil, apperr.ErrNotFound
+		return nil, hiddenOfPartner(ctx, client, tenantID)
 	case err != nil:
 		return nil, err
 	case !IsManaged(t):
 		return nil, ErrNotManaged
 	}
-	return nil, apperr.ErrForbidden
+	// The tenant is visible: a refusal here is FORBIDDEN, never NOT_FOUND.
+	allowed, _, err := who(ctx, Rule{Role: r.Role, Seen: true}, *t.PartnerID)
+	switch {
+	case err != nil:
+		return nil, err
+	case !allowed:
+		return nil, apperr.ErrForbidden
+	}
+	return t, nil
+}
+
+// hiddenOfPartner is the refusal of a rule of the managing partner for a
+// tenant the viewer cannot see: FORBIDDEN for a member of its managing
+// partner (a partner editor or viewer, who does not see the partner's
+// managed tenants but is refused as a member without the role, SPEC 10),
+// NOT_FOUND for anyone else.
+func hiddenOfPartner(ctx context.Context, client *ent.Client, tenantID int) error {
+	// Read past privacy only to find the tenant's partner; nothing of it
+	// is returned.
+	t, err := client.Tenant.Get(privacy.DecisionContext(ctx, privacy.Allow), tenantID)
+	switch {
+	case ent.IsNotFound(err):
+		return apperr.ErrNotFound
+	case err != nil:
+		return err
+	case !IsManaged(t):
+		return apperr.ErrNotFound
+	}
+	_, member, err := viewer.FromContext(ctx).Role(ctx, *t.PartnerID)
+	switch {
+	case err != nil:
+		return err
+	case member:
+		return apperr.ErrForbidden
+	}
+	return apperr.ErrNotFound
 }
 
 // Can reports whether the viewer may take action a in t, a tenant it has
@@ -241,7 +252,7 @@ func Can(ctx context.Context, t *ent.Tenant, a Action) (bool, error) {
 		if !IsManaged(t) {
 			return false, nil
 		}
-		r, id = Rule{Role: r.Role}, *t.PartnerID
+		r, id = Rule{Role: r.Role, Seen: true}, *t.PartnerID
 	}
 	allowed, _, err := who(ctx, r, id)
 	switch {

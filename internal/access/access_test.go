@@ -125,6 +125,16 @@ func TestRequire(t *testing.T) {
 		{access.EndManagedTenant, w.PartnerAdmin, w.Managed.ID, "ok"},
 		{access.EndManagedTenant, w.ManagedViewer, w.Managed.ID, "FORBIDDEN"},
 		{access.EndManagedTenant, w.OtherPartnerAdmin, w.Sibling.ID, "NOT_FOUND"},
+		{access.EndManagedTenant, w.PartnerAdmin, w.Sibling.ID, "ok"},
+		{access.EndManagedTenant, w.PartnerEditor, w.Managed.ID, "FORBIDDEN"},
+		{access.ChangeManagedTenantPlans, w.PartnerViewer, w.Sibling.ID, "FORBIDDEN"},
+		{access.UpdateManagedTenant, w.SiblingAdmin, w.Sibling.ID, "FORBIDDEN"},
+		{access.UpdateManagedTenant, w.ManagedViewer, w.Managed.ID, "FORBIDDEN"},
+		{access.EndManagedTenant, w.Staff, w.Managed.ID, "FORBIDDEN"},
+		{access.EndManagedTenant, w.OtherPartnerAdmin, w.Managed.ID, "NOT_FOUND"},
+		{access.EndManagedTenant, w.SiblingAdmin, w.Managed.ID, "NOT_FOUND"},
+		{access.EndManagedTenant, w.PartnerEditor, w.Standalone.ID, "NOT_FOUND"},
+		{access.EndManagedTenant, w.PartnerEditor, missing, "NOT_FOUND"},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s by %s in %d", tc.action, tc.user.Email, tc.tenant), func(t *testing.T) {

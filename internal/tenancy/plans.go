@@ -29,7 +29,7 @@ type ChangePlansInput struct {
 // change's instant on (switchPlan); the invoice follows, since every
 // subscription is a line of its own.
 func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Tenant, error) {
-	t, err := s.managedTenant(ctx, in.TenantID, access.ChangeManagedTenantPlans, false)
+	t, err := s.requireManaged(ctx, in.TenantID, access.ChangeManagedTenantPlans)
 	if err != nil {
 		return nil, err
 	}
@@ -41,6 +41,11 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 		key: idempotencyKey(in.IdempotencyKey, &errs)}
 	idem.digest = digest(strconv.Itoa(in.TenantID), optionalID(in.TenantPlanID), optionalID(in.SupportPlanID), string(in.Timing))
 	id, err := s.once(ctx, idem, func() (int, error) {
+		// After a replay: a retry of a change that was made answers it (as
+		// at creation), even once the tenant's end is scheduled or has come.
+		if err := stillRunning(t, s.Clock.Now(), false); err != nil {
+			return 0, err
+		}
 		if in.TenantPlanID == nil && in.SupportPlanID == nil {
 			errs = append(errs, apperr.UserError{Field: []string{"input"}, Code: apperr.Invalid,
 				Message: "give a tenant plan, a support plan or both"})
