@@ -150,6 +150,36 @@ func run() error {
 	floor := &bench.Floor{DB: st.DB, Postgres: st.Dialect == "postgres"}
 	partnerID := gid.Decode(seeded.PartnerID)
 
+	// For the plan change scenario: the seeded managed tenants (all on
+	// tenant-business) and the plan they move to and back from.
+	var codes struct {
+		PlanCatalog []struct{ ID, Code string } `json:"planCatalog"`
+	}
+	byCode, _, err := c.Do(ctx, `query($p: ID!) { planCatalog(partnerId: $p, kind: TENANT) { id code } }`, map[string]any{"p": seeded.PartnerID})
+	if err != nil {
+		return err
+	}
+	_ = json.Unmarshal(byCode.Data, &codes)
+	var seededPlan, otherPlan string
+	for _, p := range codes.PlanCatalog {
+		switch p.Code {
+		case "tenant-business":
+			seededPlan = p.ID
+		case "tenant-enterprise":
+			otherPlan = p.ID
+		}
+	}
+	if seededPlan == "" || otherPlan == "" {
+		return fmt.Errorf("the bench catalog lacks tenant-business or tenant-enterprise: %s", byCode.Data)
+	}
+	managed, err := managedTenants(ctx, st, partnerID)
+	if err != nil {
+		return err
+	}
+	if len(managed) < conc {
+		return fmt.Errorf("%d managed tenants for %d workers: each worker needs its own", len(managed), conc)
+	}
+
 	dashboard := func(ctx context.Context, w, _ int) (int, error) {
 		_, n, err := clients[w].Do(ctx, bench.Dashboard, partner)
 		return n, err
@@ -204,6 +234,28 @@ func run() error {
 		return n, nil
 	}
 
+	// Worker w changes the tenants w, w+conc, w+2conc, ... in turn, so no
+	// two workers wait on one tenant's lock; each round moves its tenants
+	// to the other plan, so every request changes something.
+	perWorker := len(managed) / conc
+	changePlans := func(ctx context.Context, w, i int) (int, error) {
+		tenantID := managed[w+conc*(i%perWorker)]
+		plan := otherPlan
+		if (i/perWorker)%2 == 1 {
+			plan = seededPlan
+		}
+		res, n, err := clients[w].Do(ctx, bench.ChangePlans, map[string]any{"in": map[string]any{
+			"tenantId": gid.Encode(tenantID), "tenantPlanId": plan, "timing": "NOW",
+		}})
+		if err != nil {
+			return n, err
+		}
+		if strings.Contains(string(res.Data), `"code"`) {
+			return n, fmt.Errorf("user errors: %s", res.Data)
+		}
+		return n, nil
+	}
+
 	emit := func(r bench.Result) {
 		b, _ := json.Marshal(r)
 		fmt.Println(string(b))
@@ -221,11 +273,31 @@ func run() error {
 	emit(bench.Run("catalog", conc, dur, catalog))
 	emit(bench.Run("viewer", conc, dur, viewerOp))
 	emit(bench.Run("create", conc, dur, create))
+	emit(bench.Run("plan_change", conc, dur, changePlans))
 
 	peak, rss := memory(srv.Process.Pid)
 	b, _ := json.Marshal(map[string]any{"scenario": "server", "peak_rss_mb": peak, "rss_mb": rss})
 	fmt.Println(string(b))
 	return nil
+}
+
+// managedTenants lists the ids of the partner's managed tenants, in order.
+func managedTenants(ctx context.Context, st *store.Store, partnerID int) ([]int, error) {
+	// An int inlined, as the floor does: one query text for both stores.
+	rows, err := st.DB.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM tenants WHERE partner_id = %d ORDER BY id`, partnerID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 func waitHealthy(url string) error {
