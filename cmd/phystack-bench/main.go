@@ -6,7 +6,8 @@
 //
 // Environment: DATABASE_URL (unset: a fresh SQLite file), BENCH_TENANTS
 // (1000), BENCH_DURATION (10s per scenario), BENCH_CONCURRENCY (16),
-// BENCH_SERVER (bin/phystack-api).
+// BENCH_SERVER (bin/phystack-api), BENCH_SCENARIOS (unset: all; else the
+// comma-separated names of those to run).
 package main
 
 import (
@@ -260,20 +261,48 @@ func run() error {
 		b, _ := json.Marshal(r)
 		fmt.Println(string(b))
 	}
-	dash := bench.Run("dashboard", conc, dur, dashboard)
-	emit(dash)
-	fl := bench.Run("floor", conc, dur, floorOp)
-	if fl.P50 > 0 {
-		ratio := dash.P50 / fl.P50
-		fl.FloorRatio = &ratio
+	// BENCH_SCENARIOS (e.g. "create,plan_change") runs only those, for
+	// quick comparisons; the floor's ratio needs the dashboard in the run.
+	only := map[string]bool{}
+	for _, name := range strings.Split(os.Getenv("BENCH_SCENARIOS"), ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			only[name] = true
+		}
 	}
-	emit(fl)
-	emit(bench.Run("dashboard", 1, dur, dashboard))
-	emit(bench.Run("tree", conc, dur, tree))
-	emit(bench.Run("catalog", conc, dur, catalog))
-	emit(bench.Run("viewer", conc, dur, viewerOp))
-	emit(bench.Run("create", conc, dur, create))
-	emit(bench.Run("plan_change", conc, dur, changePlans))
+	run := func(name string, conc int, op func(context.Context, int, int) (int, error)) *bench.Result {
+		if len(only) > 0 && !only[name] {
+			return nil
+		}
+		r := bench.Run(name, conc, dur, op)
+		return &r
+	}
+	dash := run("dashboard", conc, dashboard)
+	if dash != nil {
+		emit(*dash)
+	}
+	if fl := run("floor", conc, floorOp); fl != nil {
+		if dash != nil && fl.P50 > 0 {
+			ratio := dash.P50 / fl.P50
+			fl.FloorRatio = &ratio
+		}
+		emit(*fl)
+	}
+	for _, s := range []struct {
+		name string
+		conc int
+		op   func(context.Context, int, int) (int, error)
+	}{
+		{"dashboard", 1, dashboard},
+		{"tree", conc, tree},
+		{"catalog", conc, catalog},
+		{"viewer", conc, viewerOp},
+		{"create", conc, create},
+		{"plan_change", conc, changePlans},
+	} {
+		if r := run(s.name, s.conc, s.op); r != nil {
+			emit(*r)
+		}
+	}
 
 	peak, rss := memory(srv.Process.Pid)
 	b, _ := json.Marshal(map[string]any{"scenario": "server", "peak_rss_mb": peak, "rss_mb": rss})
