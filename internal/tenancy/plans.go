@@ -9,6 +9,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/internal/access"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/audit"
@@ -128,7 +129,7 @@ func switchPlan(ctx context.Context, tx *ent.Tx, t *ent.Tenant, subs []*ent.Subs
 		if err := remove(sys, tx, scheduled); err != nil {
 			return false, was, err
 		}
-		return true, was, tx.Subscription.UpdateOne(running).ClearEndedAt().Exec(sys)
+		return true, was, tx.Subscription.Update().Where(subscription.ID(running.ID)).ClearEndedAt().Exec(sys)
 	case scheduled != nil && scheduled.PlanID == p.ID && scheduled.StartedAt.Equal(at):
 		return false, was, nil
 	}
@@ -147,12 +148,14 @@ func switchPlan(ctx context.Context, tx *ent.Tx, t *ent.Tenant, subs []*ent.Subs
 }
 
 // endAt ends a running subscription at at; one that would then have run
-// for no time at all is removed instead.
+// for no time at all is removed instead. (Subscriptions are updated by id
+// with Update, not UpdateOne, which reads the row back after the UPDATE:
+// nobody reads it.)
 func endAt(sys context.Context, tx *ent.Tx, sub *ent.Subscription, at time.Time) error {
 	if !sub.StartedAt.Before(at) {
 		return remove(sys, tx, sub)
 	}
-	return tx.Subscription.UpdateOne(sub).SetEndedAt(at).Exec(sys)
+	return tx.Subscription.Update().Where(subscription.ID(sub.ID)).SetEndedAt(at).Exec(sys)
 }
 
 // remove deletes a subscription that has not started (nil: none).
