@@ -41,6 +41,9 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 	idem := idempotent{partnerID: *t.PartnerID, mutation: keyChangePlans,
 		key: idempotencyKey(in.IdempotencyKey, &errs)}
 	idem.digest = digest(strconv.Itoa(in.TenantID), optionalID(in.TenantPlanID), optionalID(in.SupportPlanID), string(in.Timing))
+	// A change writes subscriptions, never the tenant's row: the row read
+	// under the lock is the answer (no read after the commit).
+	var answer *ent.Tenant
 	id, err := s.once(ctx, idem, func() (int, error) {
 		if in.TenantPlanID == nil && in.SupportPlanID == nil {
 			errs = append(errs, apperr.UserError{Field: []string{"input"}, Code: apperr.Invalid,
@@ -60,10 +63,13 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 		if errs = append(errs, planErrs...); len(errs) > 0 {
 			return 0, errs
 		}
-		return t.ID, store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
+		var locked *ent.Tenant
+		err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
 			now := s.Clock.Now()
 			at := in.Timing.at(now)
-			locked, subs, err := s.lockedLife(ctx, tx, t.ID, now, false)
+			var subs []*ent.Subscription
+			var err error
+			locked, subs, err = s.lockedLife(ctx, tx, t.ID, now, false)
 			if err != nil {
 				return err
 			}
@@ -88,11 +94,18 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 			}
 			return recordKey(ctx, tx, idem, locked.ID, now)
 		})
+		if err == nil {
+			answer = locked.Unwrap() // later reads go through the client, not the closed tx
+		}
+		return t.ID, err
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case answer != nil:
+		return answer, nil
 	}
-	return s.Client.Tenant.Get(ctx, id)
+	return s.Client.Tenant.Get(ctx, id) // a retry answered by its key
 }
 
 // switchPlan makes p the tenant's plan of its kind from at on, given the
