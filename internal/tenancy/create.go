@@ -9,6 +9,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/plan"
+	"github.com/phystack/managed-tenants-api/ent/plancatalog"
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
@@ -98,7 +99,7 @@ func normalise(in CreateInput) creation {
 // name's uniqueness. It returns every broken rule at once.
 func (s *Service) validate(ctx context.Context, partner *ent.Tenant, c *creation) error {
 	errs := c.errs
-	plans, planErrs, err := s.checkPlans(ctx, partner, []wantPlan{
+	plans, planErrs, err := s.checkPlans(ctx, partner.ID, partner.Currency, []wantPlan{
 		{&c.in.TenantPlanID, enums.PlanKindTenant, "tenantPlanId"},
 		{&c.in.SupportPlanID, enums.PlanKindSupport, "supportPlanId"},
 	})
@@ -213,15 +214,19 @@ type wantPlan struct {
 
 // checkPlans loads the plans asked for, in the order of wants (those not
 // given skipped); each must be an active, paid plan of the right kind in
-// the partner's catalog and currency.
-func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, wants []wantPlan) ([]*ent.Plan, apperr.UserErrors, error) {
+// the catalog of the partner (read in the same statement: a plan of
+// another catalog, or any plan when the partner has none, is not found)
+// and in its currency.
+func (s *Service) checkPlans(ctx context.Context, partnerID int, currency string, wants []wantPlan) ([]*ent.Plan, apperr.UserErrors, error) {
 	var ids []int
 	for _, w := range wants {
 		if w.id != nil {
 			ids = append(ids, *w.id)
 		}
 	}
-	found, err := s.Client.Plan.Query().Where(plan.IDIn(ids...)).All(ctx)
+	found, err := s.Client.Plan.Query().
+		Where(plan.IDIn(ids...), plan.HasCatalogWith(plancatalog.HasTenantsWith(tenant.ID(partnerID)))).
+		All(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -237,11 +242,11 @@ func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, wants []w
 		}
 		p := byID[*want.id]
 		switch {
-		case p == nil || partner.PlanCatalogID == nil || p.CatalogID != *partner.PlanCatalogID:
+		case p == nil:
 			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a plan of the partner's catalog"))
 		case p.Kind != want.kind:
 			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a "+string(want.kind)+" plan"))
-		case p.Currency != partner.Currency:
+		case p.Currency != currency:
 			// A catalog in another currency than the partner's bills would
 			// never add up on its invoice.
 			errs = append(errs, apperr.Field(want.field, apperr.Invalid, "must be a plan in the partner's currency"))

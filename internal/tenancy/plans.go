@@ -49,11 +49,9 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 			errs = append(errs, apperr.UserError{Field: []string{"input"}, Code: apperr.Invalid,
 				Message: "give a tenant plan, a support plan or both"})
 		}
-		partner, err := s.Client.Tenant.Get(ctx, *t.PartnerID)
-		if err != nil {
-			return 0, err
-		}
-		plans, planErrs, err := s.checkPlans(ctx, partner, []wantPlan{
+		// The partner's currency is the tenant's: copied at its creation,
+		// it never changes (SPEC 10).
+		plans, planErrs, err := s.checkPlans(ctx, *t.PartnerID, t.Currency, []wantPlan{
 			{in.TenantPlanID, enums.PlanKindTenant, "tenantPlanId"},
 			{in.SupportPlanID, enums.PlanKindSupport, "supportPlanId"},
 		})
