@@ -242,8 +242,9 @@ func TestSeedDemoCommand(t *testing.T) {
 		}
 	}
 	n, err := st.Client.Tenant.Query().Count(sys)
-	if err != nil || n != 4 {
-		t.Errorf("%d tenants after two seeds, %v; want 4 (two partners, a standalone, Demo Retail)", n, err)
+	if err != nil || n != 6 {
+		t.Errorf("%d tenants after two seeds, %v; want 6 (two partners, a standalone, Demo Retail, %s, %s)",
+			n, err, seed.ScheduledChangeTenant, seed.EndedTenant)
 	}
 }
 

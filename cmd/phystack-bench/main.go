@@ -6,7 +6,8 @@
 //
 // Environment: DATABASE_URL (unset: a fresh SQLite file), BENCH_TENANTS
 // (1000), BENCH_DURATION (10s per scenario), BENCH_CONCURRENCY (16),
-// BENCH_SERVER (bin/phystack-api).
+// BENCH_SERVER (bin/phystack-api), BENCH_SCENARIOS (unset: all; else the
+// comma-separated names of those to run).
 package main
 
 import (
@@ -150,6 +151,36 @@ func run() error {
 	floor := &bench.Floor{DB: st.DB, Postgres: st.Dialect == "postgres"}
 	partnerID := gid.Decode(seeded.PartnerID)
 
+	// For the plan change scenario: the seeded managed tenants (all on
+	// tenant-business) and the plan they move to and back from.
+	var codes struct {
+		PlanCatalog []struct{ ID, Code string } `json:"planCatalog"`
+	}
+	byCode, _, err := c.Do(ctx, `query($p: ID!) { planCatalog(partnerId: $p, kind: TENANT) { id code } }`, map[string]any{"p": seeded.PartnerID})
+	if err != nil {
+		return err
+	}
+	_ = json.Unmarshal(byCode.Data, &codes)
+	var seededPlan, otherPlan string
+	for _, p := range codes.PlanCatalog {
+		switch p.Code {
+		case "tenant-business":
+			seededPlan = p.ID
+		case "tenant-enterprise":
+			otherPlan = p.ID
+		}
+	}
+	if seededPlan == "" || otherPlan == "" {
+		return fmt.Errorf("the bench catalog lacks tenant-business or tenant-enterprise: %s", byCode.Data)
+	}
+	managed, err := managedTenants(ctx, st, partnerID)
+	if err != nil {
+		return err
+	}
+	if len(managed) < conc {
+		return fmt.Errorf("%d managed tenants for %d workers: each worker needs its own", len(managed), conc)
+	}
+
 	dashboard := func(ctx context.Context, w, _ int) (int, error) {
 		_, n, err := clients[w].Do(ctx, bench.Dashboard, partner)
 		return n, err
@@ -204,28 +235,98 @@ func run() error {
 		return n, nil
 	}
 
+	// Worker w changes the tenants w, w+conc, w+2conc, ... in turn, so no
+	// two workers wait on one tenant's lock; each round moves its tenants
+	// to the other plan, so every request changes something.
+	perWorker := len(managed) / conc
+	changePlans := func(ctx context.Context, w, i int) (int, error) {
+		tenantID := managed[w+conc*(i%perWorker)]
+		plan := otherPlan
+		if (i/perWorker)%2 == 1 {
+			plan = seededPlan
+		}
+		res, n, err := clients[w].Do(ctx, bench.ChangePlans, map[string]any{"in": map[string]any{
+			"tenantId": gid.Encode(tenantID), "tenantPlanId": plan, "timing": "NOW",
+		}})
+		if err != nil {
+			return n, err
+		}
+		if strings.Contains(string(res.Data), `"code"`) {
+			return n, fmt.Errorf("user errors: %s", res.Data)
+		}
+		return n, nil
+	}
+
 	emit := func(r bench.Result) {
 		b, _ := json.Marshal(r)
 		fmt.Println(string(b))
 	}
-	dash := bench.Run("dashboard", conc, dur, dashboard)
-	emit(dash)
-	fl := bench.Run("floor", conc, dur, floorOp)
-	if fl.P50 > 0 {
-		ratio := dash.P50 / fl.P50
-		fl.FloorRatio = &ratio
+	// BENCH_SCENARIOS (e.g. "create,plan_change") runs only those, for
+	// quick comparisons; the floor's ratio needs the dashboard in the run.
+	only := map[string]bool{}
+	for _, name := range strings.Split(os.Getenv("BENCH_SCENARIOS"), ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			only[name] = true
+		}
 	}
-	emit(fl)
-	emit(bench.Run("dashboard", 1, dur, dashboard))
-	emit(bench.Run("tree", conc, dur, tree))
-	emit(bench.Run("catalog", conc, dur, catalog))
-	emit(bench.Run("viewer", conc, dur, viewerOp))
-	emit(bench.Run("create", conc, dur, create))
+	run := func(name string, conc int, op func(context.Context, int, int) (int, error)) *bench.Result {
+		if len(only) > 0 && !only[name] {
+			return nil
+		}
+		r := bench.Run(name, conc, dur, op)
+		return &r
+	}
+	dash := run("dashboard", conc, dashboard)
+	if dash != nil {
+		emit(*dash)
+	}
+	if fl := run("floor", conc, floorOp); fl != nil {
+		if dash != nil && fl.P50 > 0 {
+			ratio := dash.P50 / fl.P50
+			fl.FloorRatio = &ratio
+		}
+		emit(*fl)
+	}
+	for _, s := range []struct {
+		name string
+		conc int
+		op   func(context.Context, int, int) (int, error)
+	}{
+		{"dashboard", 1, dashboard},
+		{"tree", conc, tree},
+		{"catalog", conc, catalog},
+		{"viewer", conc, viewerOp},
+		{"create", conc, create},
+		{"plan_change", conc, changePlans},
+	} {
+		if r := run(s.name, s.conc, s.op); r != nil {
+			emit(*r)
+		}
+	}
 
 	peak, rss := memory(srv.Process.Pid)
 	b, _ := json.Marshal(map[string]any{"scenario": "server", "peak_rss_mb": peak, "rss_mb": rss})
 	fmt.Println(string(b))
 	return nil
+}
+
+// managedTenants lists the ids of the partner's managed tenants, in order.
+func managedTenants(ctx context.Context, st *store.Store, partnerID int) ([]int, error) {
+	// An int inlined, as the floor does: one query text for both stores.
+	rows, err := st.DB.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM tenants WHERE partner_id = %d ORDER BY id`, partnerID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 func waitHealthy(url string) error {

@@ -61,3 +61,8 @@ const Viewer = `{ viewer { memberships { role tenant { displayName } } } }`
 const Create = `mutation Create($in: CreateManagedTenantInput!) {
   createManagedTenant(input: $in) { managedTenant { id } userErrors { field code message } }
 }`
+
+// ChangePlans changes a managed tenant's plans.
+const ChangePlans = `mutation ChangePlans($in: ChangeManagedTenantPlansInput!) {
+  changeManagedTenantPlans(input: $in) { managedTenant { id } userErrors { field code message } }
+}`

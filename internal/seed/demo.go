@@ -74,8 +74,11 @@ func catalogPlans(scale int64) []planSpec {
 
 // LoadDemo creates (or finds) the demo world and returns fresh tokens.
 func LoadDemo(ctx context.Context, client *ent.Client, ttl time.Duration) (*Demo, error) {
+	asAPI := ctx // lifeDemo acts as the partner admin, through the privacy rules
 	ctx = rule.SystemContext(ctx)
 	users := map[string]*ent.User{}
+	var nordic *ent.Tenant
+	var eurPlans map[string]*ent.Plan
 	err := store.WithTx(ctx, client, func(tx *ent.Tx) error {
 		c := tx.Client()
 		se, err := billingEntity(ctx, c, "PHYSTACK-SE", "Phystack AB", "SE")
@@ -90,10 +93,11 @@ func LoadDemo(ctx context.Context, client *ent.Client, ttl time.Duration) (*Demo
 		if err != nil {
 			return err
 		}
-		eurCat, eurPlans, err := catalog(ctx, c, "Partner catalog EUR 2026", "EUR", 1)
+		eurCat, plans, err := catalog(ctx, c, "Partner catalog EUR 2026", "EUR", 1)
 		if err != nil {
 			return err
 		}
+		eurPlans = plans
 		usdCat, _, err := catalog(ctx, c, "Partner catalog USD 2026", "USD", 1)
 		if err != nil {
 			return err
@@ -109,7 +113,7 @@ func LoadDemo(ctx context.Context, client *ent.Client, ttl time.Duration) (*Demo
 			}
 			users[p.Key] = u
 		}
-		nordic, err := topTenant(ctx, c, tenantSpec{"Nordic Signage Partners", "SE", "EUR", se.ID, true, &eurCat.ID})
+		nordic, err = topTenant(ctx, c, tenantSpec{"Nordic Signage Partners", "SE", "EUR", se.ID, true, &eurCat.ID})
 		if err != nil {
 			return err
 		}
@@ -137,6 +141,9 @@ func LoadDemo(ctx context.Context, client *ent.Client, ttl time.Duration) (*Demo
 		}
 		return demoRetail(ctx, c, nordic, users["partnerAdmin"], eurPlans)
 	})
+	if err == nil {
+		err = lifeDemo(asAPI, client, nordic, users["partnerAdmin"], eurPlans)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}

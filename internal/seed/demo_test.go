@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/auth"
+	"github.com/phystack/managed-tenants-api/internal/billing"
 	"github.com/phystack/managed-tenants-api/internal/seed"
 	"github.com/phystack/managed-tenants-api/internal/store"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
@@ -47,7 +50,7 @@ func TestLoadDemoIsIdempotentAndRotatesTokens(t *testing.T) {
 	first := loadDemo(t, st)
 	afterFirst := testkit.Rows(t, st)
 	for _, tbl := range []string{"tenants", "users", "memberships", "plans", "plan_catalogs", "billing_entities",
-		"subscriptions", "spaces", "devices", "installations"} {
+		"subscriptions", "spaces", "devices", "installations", "audit_events"} {
 		if afterFirst[tbl] == 0 {
 			t.Errorf("the demo has no %s", tbl)
 		}
@@ -317,5 +320,158 @@ func TestDemoCatalogs(t *testing.T) {
 	}
 	if len(currencies) < 2 {
 		t.Errorf("catalog currencies %v, want two", currencies)
+	}
+}
+
+// rfc3339 is how the API writes a time.
+func rfc3339(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// TestDemoLifeStatesThroughTheAPI: besides Demo Retail, the EUR partner
+// manages a tenant with a scheduled plan change and one that ended in
+// 2026-11, and the invoices follow them to the second.
+func TestDemoLifeStatesThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	st := testkit.Store(t)
+	loadDemo(t, st)
+	d := loadDemo(t, st) // a re-seed must leave the same world
+	api := testkit.NewAPI(t, st, nil)
+	_, adminMs := viewerOf(t, api, d.Tokens["partnerAdmin"])
+	nordic := partnerOf(t, adminMs).Tenant.ID
+
+	type sub struct {
+		Kind         string
+		Plan         struct{ Code string }
+		MonthlyPrice struct{ Amount string }
+		StartedAt    string
+		EndedAt      *string
+	}
+	type managed struct {
+		DisplayName   string
+		Status        string
+		EndsAt        *string
+		TenantPlan    *struct{ Code string }
+		SupportPlan   *struct{ Code string }
+		Subscriptions struct{ Edges []struct{ Node sub } }
+	}
+	var got struct {
+		Tenant struct {
+			ManagedTenants struct{ Edges []struct{ Node managed } }
+		}
+	}
+	api.Query(t, d.Tokens["partnerAdmin"], `query($p: ID!) { tenant(id: $p) { managedTenants(first: 10) { edges { node {
+		displayName status endsAt tenantPlan { code } supportPlan { code }
+		subscriptions(first: 10) { edges { node { kind plan { code } monthlyPrice { amount } startedAt endedAt } } } } } } } }`,
+		&got, map[string]any{"p": nordic})
+	byName := map[string]managed{}
+	for _, e := range got.Tenant.ManagedTenants.Edges {
+		byName[e.Node.DisplayName] = e.Node
+	}
+	if len(byName) != 3 {
+		t.Fatalf("Nordic manages %v, want Demo Retail, %s and %s", byName, seed.ScheduledChangeTenant, seed.EndedTenant)
+	}
+	// subs lists a tenant's subscriptions as "KIND code price started..ended",
+	// newest start first (ties in the order given).
+	subs := func(m managed) []string {
+		var out []string
+		for _, e := range m.Subscriptions.Edges {
+			end := "running"
+			if e.Node.EndedAt != nil {
+				end = *e.Node.EndedAt
+			}
+			out = append(out, fmt.Sprintf("%s %s %s %s..%s", e.Node.Kind, e.Node.Plan.Code, e.Node.MonthlyPrice.Amount, e.Node.StartedAt, end))
+		}
+		return out
+	}
+	sameSet := func(a, b []string) bool {
+		return fmt.Sprint(slices.Sorted(slices.Values(a))) == fmt.Sprint(slices.Sorted(slices.Values(b)))
+	}
+
+	// The scheduled change: Starter runs until the first instant of next
+	// month, then Business; the running plans are still Starter and Standard.
+	next := rfc3339(billing.PeriodOf(time.Now()).End)
+	created := rfc3339(seed.ScheduledChangeCreatedAt)
+	aurora := byName[seed.ScheduledChangeTenant]
+	if aurora.Status != "ACTIVE" || aurora.EndsAt != nil {
+		t.Errorf("%s: status %s, endsAt %v; want ACTIVE and none", seed.ScheduledChangeTenant, aurora.Status, aurora.EndsAt)
+	}
+	if aurora.TenantPlan == nil || aurora.TenantPlan.Code != "tenant-starter" || aurora.SupportPlan == nil || aurora.SupportPlan.Code != "support-standard" {
+		t.Errorf("%s runs %+v / %+v now, want tenant-starter / support-standard", seed.ScheduledChangeTenant, aurora.TenantPlan, aurora.SupportPlan)
+	}
+	want := []string{
+		"TENANT tenant-business 300.00 " + next + "..running",
+		"TENANT tenant-starter 150.00 " + created + ".." + next,
+		"SUPPORT support-standard 45.00 " + created + "..running",
+	}
+	if got := subs(aurora); len(got) != 3 || got[0] != want[0] || !sameSet(got, want) {
+		t.Errorf("%s subscriptions (newest start first):\n%s\nwant\n%s", seed.ScheduledChangeTenant,
+			strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The ended tenant: ended 2026-11-20, every subscription with it.
+	ended := byName[seed.EndedTenant]
+	endsAt := rfc3339(seed.EndedTenantEndsAt)
+	if ended.Status != "ENDED" || ended.EndsAt == nil || *ended.EndsAt != endsAt {
+		t.Errorf("%s: status %s, endsAt %v; want ENDED at %s", seed.EndedTenant, ended.Status, ended.EndsAt, endsAt)
+	}
+	if ended.TenantPlan != nil || ended.SupportPlan != nil {
+		t.Errorf("%s runs %+v / %+v, want no plan", seed.EndedTenant, ended.TenantPlan, ended.SupportPlan)
+	}
+	from := rfc3339(seed.EndedTenantCreatedAt)
+	want = []string{
+		"TENANT tenant-starter 150.00 " + from + ".." + endsAt,
+		"SUPPORT support-standard 45.00 " + from + ".." + endsAt,
+	}
+	if got := subs(ended); !sameSet(got, want) {
+		t.Errorf("%s subscriptions:\n%s\nwant\n%s", seed.EndedTenant, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The invoices: lines as "tenant KIND amount from..to".
+	invoice := func(period string) ([]string, string) {
+		var inv struct {
+			PartnerInvoice struct {
+				Lines []struct {
+					Tenant   struct{ DisplayName string }
+					Kind     string
+					From, To string
+					Amount   struct{ Amount string }
+				}
+				Total struct{ Amount string }
+			}
+		}
+		api.Query(t, d.Tokens["partnerAdmin"], `query($p: ID!, $period: String!) { partnerInvoice(partnerId: $p, period: $period) {
+			lines { tenant { displayName } kind from to amount { amount } } total { amount } } }`,
+			&inv, map[string]any{"p": nordic, "period": period})
+		var lines []string
+		for _, l := range inv.PartnerInvoice.Lines {
+			lines = append(lines, fmt.Sprintf("%s %s %s %s..%s", l.Tenant.DisplayName, l.Kind, l.Amount.Amount, l.From, l.To))
+		}
+		return lines, inv.PartnerInvoice.Total.Amount
+	}
+	nov, total := invoice("2026-11")
+	want = []string{
+		"Demo Retail TENANT 150.00 2026-11-16T00:00:00.000Z..2026-12-01T00:00:00.000Z",
+		"Demo Retail SUPPORT 45.00 2026-11-16T00:00:00.000Z..2026-12-01T00:00:00.000Z",
+		"Aurora Kiosks TENANT 150.00 2026-11-01T00:00:00.000Z..2026-12-01T00:00:00.000Z",
+		"Aurora Kiosks SUPPORT 45.00 2026-11-01T00:00:00.000Z..2026-12-01T00:00:00.000Z",
+		// 19 of 30 days: 150.00 x 19/30 and 45.00 x 19/30.
+		"Fjord Fitness TENANT 95.00 2026-11-01T00:00:00.000Z..2026-11-20T00:00:00.000Z",
+		"Fjord Fitness SUPPORT 28.50 2026-11-01T00:00:00.000Z..2026-11-20T00:00:00.000Z",
+	}
+	if !sameSet(nov, want) || total != "513.50" {
+		t.Errorf("2026-11 invoice:\n%s\ntotal %s; want\n%s\ntotal 513.50", strings.Join(nov, "\n"), total, strings.Join(want, "\n"))
+	}
+	oct, total := invoice("2026-10")
+	want = []string{
+		"Fjord Fitness TENANT 150.00 2026-10-01T00:00:00.000Z..2026-11-01T00:00:00.000Z",
+		"Fjord Fitness SUPPORT 45.00 2026-10-01T00:00:00.000Z..2026-11-01T00:00:00.000Z",
+	}
+	if !sameSet(oct, want) || total != "195.00" {
+		t.Errorf("2026-10 invoice:\n%s\ntotal %s; want\n%s", strings.Join(oct, "\n"), total, strings.Join(want, "\n"))
+	}
+	dec, _ := invoice("2026-12")
+	for _, l := range dec {
+		if strings.HasPrefix(l, seed.EndedTenant+" ") {
+			t.Errorf("2026-12 bills the ended tenant: %s", l)
+		}
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/migrate"
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	_ "github.com/phystack/managed-tenants-api/ent/runtime" // privacy policies
+	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/migrations"
 )
 
@@ -116,36 +119,163 @@ func migrateTogether(t *testing.T, dsn string, n int) {
 	}
 }
 
-// A database made by the first migration keeps its rows when brought up to
-// date, and migrating again changes nothing.
+// A database at the migration before managed tenants had a life
+// (20261202164126_managed_tenant_life.sql) keeps every row of the tables
+// that migration touches (tenants, subscriptions, idempotency_keys, and
+// those their foreign keys need) when brought up to date, the new columns
+// take their defaults, and migrating again changes nothing. The rows are
+// written in plain SQL, as that schema had them: the ent client knows only
+// the current one.
 func TestUpgradeKeepsRows(t *testing.T) {
 	dsn := scratchPostgres(t)
 	st := open(t, dsn)
 	ctx := context.Background()
-	first := fileVersions(t)[0]
-	if err := st.migrateUpTo(ctx, first); err != nil {
+	if err := st.migrateUpTo(ctx, initialVersion); err != nil {
 		t.Fatal(err)
 	}
-	if got := appliedVersions(t, st.DB); !slices.Equal(got, []int64{first}) {
-		t.Fatalf("after the first migration: applied %v", got)
+	if got := appliedVersions(t, st.DB); !slices.Equal(got, []int64{initialVersion}) {
+		t.Fatalf("before the upgrade: applied %v", got)
 	}
-	sys := rule.SystemContext(ctx)
-	be, err := st.Client.BillingEntity.Create().SetCode("PHY-SE").SetLegalName("Phystack AB").SetCountry("SE").Save(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids := oldSchemaRows(t, st.DB)
+	before := snapshot(t, st.DB)
+
 	for i := 0; i < 2; i++ {
 		if err := open(t, dsn).Migrate(ctx); err != nil {
 			t.Fatalf("migrate #%d: %v", i+1, err)
 		}
 	}
-	got, err := st.Client.BillingEntity.Get(sys, be.ID)
-	if err != nil || got.LegalName != "Phystack AB" {
-		t.Fatalf("row after upgrade: %v, %v", got, err)
-	}
 	if got, want := appliedVersions(t, st.DB), fileVersions(t); !slices.Equal(got, want) {
 		t.Fatalf("applied versions %v, want %v", got, want)
 	}
+
+	// Every row is still there with its values; the new columns hold
+	// their defaults.
+	added := map[string]map[string]any{
+		"tenants":          {"ends_at": nil},
+		"idempotency_keys": {"mutation": "createManagedTenant"},
+	}
+	after := snapshot(t, st.DB)
+	for _, tbl := range upgradeTables {
+		if len(before[tbl]) == 0 {
+			t.Fatalf("the test wrote no %s", tbl)
+		}
+		if len(after[tbl]) != len(before[tbl]) {
+			t.Errorf("%s: %d rows before the upgrade, %d after", tbl, len(before[tbl]), len(after[tbl]))
+		}
+		for id, old := range before[tbl] {
+			row, ok := after[tbl][id]
+			if !ok {
+				t.Errorf("%s %d is gone", tbl, id)
+				continue
+			}
+			for col, want := range added[tbl] {
+				if got, ok := row[col]; !ok || got != want {
+					t.Errorf("%s %d: new column %s = %v (present %v), want %v", tbl, id, col, got, ok, want)
+				}
+				delete(row, col)
+			}
+			if !reflect.DeepEqual(row, old) {
+				t.Errorf("%s %d changed:\n before %v\n after  %v", tbl, id, old, row)
+			}
+		}
+	}
+
+	// And the current code reads them.
+	sys := rule.SystemContext(ctx)
+	managed, err := st.Client.Tenant.Get(sys, ids.managed)
+	if err != nil || managed.DisplayName != "Corner Café" || managed.PartnerID == nil || *managed.PartnerID != ids.partner || managed.EndsAt != nil {
+		t.Errorf("managed tenant after the upgrade: %+v, %v", managed, err)
+	}
+	key, err := st.Client.IdempotencyKey.Get(sys, ids.key)
+	if err != nil || key.Mutation != "createManagedTenant" || key.Key != "retry-1" || key.TenantID == nil || *key.TenantID != ids.managed {
+		t.Errorf("idempotency key after the upgrade: %+v, %v", key, err)
+	}
+	running, err := st.Client.Subscription.Query().Where(subscription.TenantID(ids.managed), subscription.EndedAtIsNil()).Count(sys)
+	if err != nil || running != 2 {
+		t.Errorf("%d running subscriptions after the upgrade (%v), want 2", running, err)
+	}
+}
+
+// upgradeTables are the tables TestUpgradeKeepsRows fills.
+var upgradeTables = []string{"billing_entities", "plan_catalogs", "plans", "users", "tenants",
+	"memberships", "subscriptions", "idempotency_keys"}
+
+type oldRows struct{ partner, managed, key int }
+
+// oldSchemaRows writes, in the schema of the initial migration, a partner
+// with its catalog and a managed tenant on two plans (its tenant plan
+// changed once by hand, so one subscription has ended), with its
+// creator's membership and the idempotency key of its creation.
+func oldSchemaRows(t *testing.T, db *sql.DB) oldRows {
+	t.Helper()
+	insert := func(query string, args ...any) int {
+		t.Helper()
+		var id int
+		if err := db.QueryRow(query+" RETURNING id", args...).Scan(&id); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		return id
+	}
+	created := time.Date(2026, 11, 16, 9, 30, 0, 123456000, time.UTC)
+	be := insert(`INSERT INTO billing_entities (code, legal_name, country) VALUES ('PHY-SE', 'Phystack AB', 'SE')`)
+	cat := insert(`INSERT INTO plan_catalogs (name, currency) VALUES ('Partner catalog EUR', 'EUR')`)
+	plan := func(kind, code string, price int64) int {
+		return insert(`INSERT INTO plans (kind, code, name, monthly_price, currency, active, catalog_id)
+			VALUES ($1, $2, $3, $4, 'EUR', true, $5)`, kind, code, code, price, cat)
+	}
+	starter, business, premium := plan("TENANT", "starter", 150_00), plan("TENANT", "business", 300_00), plan("SUPPORT", "premium", 90_00)
+	admin := insert(`INSERT INTO users (created_at, email, name) VALUES ($1, 'admin@nordic.example', 'Ada')`, created)
+	partner := insert(`INSERT INTO tenants (created_at, display_name, name_key, country, currency, billing_type,
+		is_partner, billing_entity_id, plan_catalog_id) VALUES ($1, 'Nordic', 'nordic', 'SE', 'EUR', 'DIRECT', true, $2, $3)`,
+		created, be, cat)
+	managed := insert(`INSERT INTO tenants (created_at, display_name, name_key, country, currency, billing_type,
+		billing_entity_id, partner_id, created_by_id) VALUES ($1, 'Corner Café', 'corner café', 'FI', 'EUR', 'PARTNER_INVOICE', $2, $3, $4)`,
+		created, be, partner, admin)
+	insert(`INSERT INTO memberships (created_at, role, tenant_id, user_id) VALUES ($1, 'ADMIN', $2, $3)`, created, partner, admin)
+	insert(`INSERT INTO memberships (created_at, role, tenant_id, user_id) VALUES ($1, 'ADMIN', $2, $3)`, created, managed, admin)
+	changed := created.Add(72 * time.Hour)
+	sub := `INSERT INTO subscriptions (kind, monthly_price, currency, started_at, ended_at, plan_id, tenant_id, billed_to_id)
+		VALUES ($1, $2, 'EUR', $3, $4, $5, $6, $7)`
+	insert(sub, "TENANT", 150_00, created, changed, starter, managed, partner)
+	insert(sub, "TENANT", 300_00, changed, nil, business, managed, partner)
+	insert(sub, "SUPPORT", 90_00, created, nil, premium, managed, partner)
+	key := insert(`INSERT INTO idempotency_keys (created_at, partner_id, key, request_digest, tenant_id)
+		VALUES ($1, $2, 'retry-1', 'digest-1', $3)`, created, partner, managed)
+	insert(`INSERT INTO idempotency_keys (created_at, partner_id, key, request_digest, tenant_id)
+		VALUES ($1, $2, 'retry-2', 'digest-2', NULL)`, created, partner)
+	return oldRows{partner: partner, managed: managed, key: key}
+}
+
+// snapshot reads every row of upgradeTables, by table and id, each as its
+// columns' JSON values.
+func snapshot(t *testing.T, db *sql.DB) map[string]map[int]map[string]any {
+	t.Helper()
+	out := map[string]map[int]map[string]any{}
+	for _, tbl := range upgradeTables {
+		rows, err := db.Query(`SELECT id, to_jsonb(r)::text FROM "` + tbl + `" r ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[tbl] = map[int]map[string]any{}
+		for rows.Next() {
+			var id int
+			var raw string
+			if err := rows.Scan(&id, &raw); err != nil {
+				t.Fatal(err)
+			}
+			row := map[string]any{}
+			dec := json.NewDecoder(strings.NewReader(raw))
+			dec.UseNumber() // bigints stay exact
+			if err := dec.Decode(&row); err != nil {
+				t.Fatal(err)
+			}
+			out[tbl][id] = row
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }
 
 // A database migrated by the earlier runner (atlas' executor, which recorded

@@ -8,7 +8,10 @@ import (
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/plan"
+	"github.com/phystack/managed-tenants-api/ent/plancatalog"
+	"github.com/phystack/managed-tenants-api/ent/predicate"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/internal/access"
 )
 
@@ -19,9 +22,6 @@ func (s *Service) PlanCatalog(ctx context.Context, partnerID int, kind enums.Pla
 	p, err := access.Require(ctx, s.Client, partnerID, access.ReadPlanCatalog)
 	if err != nil {
 		return nil, err
-	}
-	if p.PlanCatalogID == nil {
-		return []*ent.Plan{}, nil
 	}
 	byName, desc := false, false
 	if order != nil {
@@ -42,7 +42,7 @@ func (s *Service) PlanCatalog(ctx context.Context, partnerID int, kind enums.Pla
 	// The catalog is a dozen plans: they are read whole and sifted by the
 	// one rule of what is sold, the rule creation checks too.
 	all, err := s.Client.Plan.Query().
-		Where(plan.CatalogID(*p.PlanCatalogID), plan.KindEQ(kind)).
+		Where(inCatalogOf(p.ID), plan.KindEQ(kind)).
 		Order(opts...).
 		All(ctx)
 	if err != nil {
@@ -50,23 +50,29 @@ func (s *Service) PlanCatalog(ctx context.Context, partnerID int, kind enums.Pla
 	}
 	out := all[:0]
 	for _, pl := range all {
-		if unsellable(p, pl, kind) == "" {
+		if unsellable(pl, kind, p.Currency) == "" {
 			out = append(out, pl)
 		}
 	}
 	return out, nil
 }
 
-// unsellable says why a partner may not sell plan p as a plan of kind (SPEC
-// 4 and 6): it must be an active, paid plan of that kind in the partner's
-// catalog and currency. "" means it may.
-func unsellable(partner *ent.Tenant, p *ent.Plan, kind enums.PlanKind) string {
+// inCatalogOf: a plan of the catalog the partner resells (none: no plan).
+func inCatalogOf(partnerID int) predicate.Plan {
+	return plan.HasCatalogWith(plancatalog.HasTenantsWith(tenant.ID(partnerID)))
+}
+
+// unsellable says why a partner billing in currency may not sell p, a plan
+// of its catalog (nil: none found there), as a plan of kind (SPEC 4 and 6):
+// it must be an active, paid plan of that kind, in the partner's currency.
+// "" means it may.
+func unsellable(p *ent.Plan, kind enums.PlanKind, currency string) string {
 	switch {
-	case p == nil || partner.PlanCatalogID == nil || p.CatalogID != *partner.PlanCatalogID:
+	case p == nil:
 		return "must be a plan of the partner's catalog"
 	case p.Kind != kind:
 		return "must be a " + string(kind) + " plan"
-	case p.Currency != partner.Currency:
+	case p.Currency != currency:
 		// A catalog in another currency than the partner's bills would
 		// never add up on its invoice.
 		return "must be a plan in the partner's currency"

@@ -98,7 +98,7 @@ func normalise(in CreateInput) creation {
 // name's uniqueness. It returns every broken rule at once.
 func (s *Service) validate(ctx context.Context, partner *ent.Tenant, c *creation) error {
 	errs := c.errs
-	plans, planErrs, err := s.checkPlans(ctx, partner, []wantPlan{
+	plans, planErrs, err := s.checkPlans(ctx, partner.ID, partner.Currency, []wantPlan{
 		{&c.in.TenantPlanID, enums.PlanKindTenant, "tenantPlanId"},
 		{&c.in.SupportPlanID, enums.PlanKindSupport, "supportPlanId"},
 	})
@@ -212,15 +212,17 @@ type wantPlan struct {
 }
 
 // checkPlans loads the plans asked for, in the order of wants (those not
-// given skipped); each must be one the partner may sell.
-func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, wants []wantPlan) ([]*ent.Plan, apperr.UserErrors, error) {
+// given skipped); each must be one the partner may sell (unsellable).
+func (s *Service) checkPlans(ctx context.Context, partnerID int, currency string, wants []wantPlan) ([]*ent.Plan, apperr.UserErrors, error) {
 	var ids []int
 	for _, w := range wants {
 		if w.id != nil {
 			ids = append(ids, *w.id)
 		}
 	}
-	found, err := s.Client.Plan.Query().Where(plan.IDIn(ids...)).All(ctx)
+	found, err := s.Client.Plan.Query().
+		Where(plan.IDIn(ids...), inCatalogOf(partnerID)).
+		All(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -235,7 +237,7 @@ func (s *Service) checkPlans(ctx context.Context, partner *ent.Tenant, wants []w
 			continue
 		}
 		p := byID[*want.id]
-		if why := unsellable(partner, p, want.kind); why != "" {
+		if why := unsellable(p, want.kind, currency); why != "" {
 			errs = append(errs, apperr.Field(want.field, apperr.Invalid, why))
 		} else {
 			plans = append(plans, p)

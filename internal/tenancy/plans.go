@@ -9,6 +9,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/internal/access"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/audit"
@@ -40,6 +41,9 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 	idem := idempotent{partnerID: *t.PartnerID, mutation: keyChangePlans,
 		key: idempotencyKey(in.IdempotencyKey, &errs)}
 	idem.digest = digest(strconv.Itoa(in.TenantID), optionalID(in.TenantPlanID), optionalID(in.SupportPlanID), string(in.Timing))
+	// A change writes subscriptions, never the tenant's row: the row read
+	// under the lock is the answer (no read after the commit).
+	var answer *ent.Tenant
 	id, err := s.once(ctx, idem, func() (int, error) {
 		// After a replay: a retry of a change that was made answers it (as
 		// at creation), even once the tenant's end is scheduled or has come.
@@ -50,11 +54,9 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 			errs = append(errs, apperr.UserError{Field: []string{"input"}, Code: apperr.Invalid,
 				Message: "give a tenant plan, a support plan or both"})
 		}
-		partner, err := s.Client.Tenant.Get(ctx, *t.PartnerID)
-		if err != nil {
-			return 0, err
-		}
-		plans, planErrs, err := s.checkPlans(ctx, partner, []wantPlan{
+		// The partner's currency is the tenant's: copied at its creation,
+		// it never changes (SPEC 10).
+		plans, planErrs, err := s.checkPlans(ctx, *t.PartnerID, t.Currency, []wantPlan{
 			{in.TenantPlanID, enums.PlanKindTenant, "tenantPlanId"},
 			{in.SupportPlanID, enums.PlanKindSupport, "supportPlanId"},
 		})
@@ -64,10 +66,13 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 		if errs = append(errs, planErrs...); len(errs) > 0 {
 			return 0, errs
 		}
-		return t.ID, store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
+		var locked *ent.Tenant
+		err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
 			now := s.Clock.Now()
 			at := in.Timing.at(now)
-			locked, subs, err := s.lockedLife(ctx, tx, t.ID, now, false)
+			var subs []*ent.Subscription
+			var err error
+			locked, subs, err = s.lockedLife(ctx, tx, t.ID, now, false)
 			if err != nil {
 				return err
 			}
@@ -92,11 +97,18 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 			}
 			return recordKey(ctx, tx, idem, locked.ID, now)
 		})
+		if err == nil {
+			answer = locked.Unwrap() // later reads go through the client, not the closed tx
+		}
+		return t.ID, err
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case answer != nil:
+		return answer, nil
 	}
-	return s.Client.Tenant.Get(ctx, id)
+	return s.Client.Tenant.Get(ctx, id) // a retry answered by its key
 }
 
 // switchPlan makes p the tenant's plan of its kind from at on, given the
@@ -133,7 +145,7 @@ func switchPlan(ctx context.Context, tx *ent.Tx, t *ent.Tenant, subs []*ent.Subs
 		if err := remove(sys, tx, scheduled); err != nil {
 			return false, was, err
 		}
-		return true, was, tx.Subscription.UpdateOne(running).ClearEndedAt().Exec(sys)
+		return true, was, tx.Subscription.Update().Where(subscription.ID(running.ID)).ClearEndedAt().Exec(sys)
 	case scheduled != nil && scheduled.PlanID == p.ID && scheduled.StartedAt.Equal(at):
 		return false, was, nil
 	}
@@ -152,12 +164,14 @@ func switchPlan(ctx context.Context, tx *ent.Tx, t *ent.Tenant, subs []*ent.Subs
 }
 
 // endAt ends a running subscription at at; one that would then have run
-// for no time at all is removed instead.
+// for no time at all is removed instead. (Subscriptions are updated by id
+// with Update, not UpdateOne, which reads the row back after the UPDATE:
+// nobody reads it.)
 func endAt(sys context.Context, tx *ent.Tx, sub *ent.Subscription, at time.Time) error {
 	if !sub.StartedAt.Before(at) {
 		return remove(sys, tx, sub)
 	}
-	return tx.Subscription.UpdateOne(sub).SetEndedAt(at).Exec(sys)
+	return tx.Subscription.Update().Where(subscription.ID(sub.ID)).SetEndedAt(at).Exec(sys)
 }
 
 // remove deletes a subscription that has not started (nil: none).
