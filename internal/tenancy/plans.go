@@ -60,12 +60,11 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 			return 0, errs
 		}
 		return t.ID, store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
-			now := s.Clock.Now()
-			at := in.Timing.at(now)
-			locked, subs, err := s.lockedLife(ctx, tx, t.ID, now, false)
+			locked, subs, now, err := s.lockedLife(ctx, tx, t.ID, false)
 			if err != nil {
 				return err
 			}
+			at := in.Timing.at(now)
 			before, after := map[string]any{}, map[string]any{}
 			for _, p := range plans {
 				changed, was, err := switchPlan(ctx, tx, locked, subs, p, now, at)
