@@ -59,14 +59,21 @@ func notAllowed(msg string) apperr.UserErrors {
 // SPEC 10's actions) and that it is a managed tenant that has not ended;
 // with endScheduledOK false, also that its end is not scheduled.
 func (s *Service) managedTenant(ctx context.Context, tenantID int, a access.Action, endScheduledOK bool) (*ent.Tenant, error) {
-	t, err := access.Require(ctx, s.Client, tenantID, a)
-	if errors.Is(err, access.ErrNotManaged) {
-		return nil, notAllowed("not a managed tenant")
-	}
+	t, err := s.ofPartner(ctx, tenantID, a)
 	if err != nil {
 		return nil, err
 	}
 	return t, stillRunning(t, s.Clock.Now(), endScheduledOK)
+}
+
+// ofPartner checks that the viewer may take a on the tenant and that it is
+// a managed tenant, whether or not it has ended.
+func (s *Service) ofPartner(ctx context.Context, tenantID int, a access.Action) (*ent.Tenant, error) {
+	t, err := access.Require(ctx, s.Client, tenantID, a)
+	if errors.Is(err, access.ErrNotManaged) {
+		return nil, notAllowed("not a managed tenant")
+	}
+	return t, err
 }
 
 // stillRunning: a managed tenant that has ended is read-only, and one whose

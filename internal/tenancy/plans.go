@@ -27,9 +27,11 @@ type ChangePlansInput struct {
 // ChangePlans changes a managed tenant's plans (SPEC 10), at most once per
 // idempotency key. For each kind given, the plan asked for runs from the
 // change's instant on (switchPlan); the invoice follows, since every
-// subscription is a line of its own.
+// subscription is a line of its own. As at creation, a recorded key is
+// answered before the rules of the input are checked: a retry of a change
+// that succeeded answers the tenant even once its end is scheduled.
 func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Tenant, error) {
-	t, err := s.managedTenant(ctx, in.TenantID, access.ChangeManagedTenantPlans, false)
+	t, err := s.ofPartner(ctx, in.TenantID, access.ChangeManagedTenantPlans)
 	if err != nil {
 		return nil, err
 	}
@@ -41,6 +43,9 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 		key: idempotencyKey(in.IdempotencyKey, &errs)}
 	idem.digest = digest(strconv.Itoa(in.TenantID), optionalID(in.TenantPlanID), optionalID(in.SupportPlanID), string(in.Timing))
 	id, err := s.once(ctx, idem, func() (int, error) {
+		if err := stillRunning(t, s.Clock.Now(), false); err != nil {
+			return 0, err
+		}
 		if in.TenantPlanID == nil && in.SupportPlanID == nil {
 			errs = append(errs, apperr.UserError{Field: []string{"input"}, Code: apperr.Invalid,
 				Message: "give a tenant plan, a support plan or both"})
