@@ -302,3 +302,46 @@ func TestInvoiceFollowsTheTenantsLife(t *testing.T) {
 		})
 	}
 }
+
+// TestInvoiceLineStartsWhereItsSubscriptionDoes: a tenant created inside a
+// second (the clock at 2026-11-16T00:00:00.750Z). SPEC 7: a line's from is
+// the later of its subscription's start and the period's start, so the
+// line and the subscription the API shows begin at the same instant, and
+// the amount counts the seconds between that instant and the line's end.
+// Invoices count whole seconds, and changes take effect on whole seconds
+// (Timing.at): so does a creation. 15 of November's 30 days on 299.00 and
+// 45.00 are 149.50 and 22.50.
+func TestInvoiceLineStartsWhereItsSubscriptionDoes(t *testing.T) {
+	t.Parallel()
+	l := newInvoiceLife(t, "EUR", "DE", 299_00, 119_40, 45_00)
+	l.at(time.Date(2026, 11, 16, 0, 0, 0, 750_000_000, time.UTC))
+	id := l.create(t, "Created inside a second")
+	var got struct {
+		Node struct {
+			CreatedAt     string
+			Subscriptions struct {
+				Edges []struct {
+					Node struct{ Kind, StartedAt string }
+				}
+			}
+		}
+	}
+	l.api.Query(t, l.token, `query($id: ID!) { node(id: $id) { ... on Tenant {
+		createdAt subscriptions(first: 10) { edges { node { kind startedAt } } } } } }`, &got, map[string]any{"id": id})
+	starts := map[string]string{}
+	for _, e := range got.Node.Subscriptions.Edges {
+		starts[e.Node.Kind] = e.Node.StartedAt
+		if e.Node.StartedAt != got.Node.CreatedAt {
+			t.Errorf("%s subscription starts at %s, the tenant was created at %s", e.Node.Kind, e.Node.StartedAt, got.Node.CreatedAt)
+		}
+	}
+	lines, total := l.lines(t, "2026-11")
+	want := []string{
+		fmt.Sprintf("Created inside a second SUPPORT S [%s, 2026-12-01T00:00:00.000Z) 22.50", starts["SUPPORT"]),
+		fmt.Sprintf("Created inside a second TENANT A [%s, 2026-12-01T00:00:00.000Z) 149.50", starts["TENANT"]),
+	}
+	if !slices.Equal(lines, want) || total != "172.00" {
+		t.Errorf("2026-11 lines\n  %s\ntotal %s; want lines that start where their subscriptions do:\n  %s\ntotal 172.00",
+			strings.Join(lines, "\n  "), total, strings.Join(want, "\n  "))
+	}
+}

@@ -8,10 +8,10 @@ package tenancy_test
 // subscription's price x its own seconds / the month's seconds, rounded
 // half-up once, computed here with math/big from the rows.
 //
-// Seconds: changes and ends take effect on whole seconds (Timing.at) and
-// invoices count whole seconds; only a creation instant may fall inside a
-// second, and it is billed from the start of that second. The checks count
-// seconds the same way: an instant counts from the second it falls in.
+// Seconds: creations, changes and ends take effect on whole seconds (the
+// clock's second), which invoices count; the clock itself steps by whole
+// seconds and by fractions of one. The checks see that every instant
+// written is a whole second, and count seconds exactly as SPEC 7 does.
 
 import (
 	"context"
@@ -256,7 +256,7 @@ func (l *life) create(t *testing.T) {
 		l.fatalf(t, "create: %v", err)
 	}
 	start := l.now.Truncate(time.Second)
-	l.tenants = append(l.tenants, &modelTenant{id: got.ID, name: name, created: l.now, plans: map[enums.PlanKind][]segment{
+	l.tenants = append(l.tenants, &modelTenant{id: got.ID, name: name, created: start, plans: map[enums.PlanKind][]segment{
 		enums.PlanKindTenant: {{start, tp.ID}}, enums.PlanKindSupport: {{start, sp.ID}},
 	}})
 	l.audits[audit.ManagedTenantCreate]++
@@ -486,14 +486,13 @@ func (l *life) checkRows(t *testing.T) {
 		// A subscription that runs for no time at all is removed, never kept.
 		case s.EndedAt != nil && !s.StartedAt.Before(*s.EndedAt):
 			l.fatalf(t, "subscription %d runs for no time: [%s, %s)", s.ID, s.StartedAt, s.EndedAt)
-		// Changes and ends take effect on whole seconds; only a creation
-		// starts inside one.
-		case !wholeSecond(s.StartedAt) && !s.StartedAt.Equal(tn.CreatedAt):
-			l.fatalf(t, "subscription %d starts at %s, neither a whole second nor the creation", s.ID, s.StartedAt)
+		// Creations, changes and ends take effect on whole seconds.
+		case !wholeSecond(s.StartedAt) || !wholeSecond(tn.CreatedAt):
+			l.fatalf(t, "subscription %d starts at %s (its tenant created at %s), inside a second", s.ID, s.StartedAt, tn.CreatedAt)
 		case s.EndedAt != nil && !wholeSecond(*s.EndedAt):
 			l.fatalf(t, "subscription %d ends inside a second, at %s", s.ID, s.EndedAt)
-		// Nothing starts before the second of the tenant's creation.
-		case s.StartedAt.Before(tn.CreatedAt.Truncate(time.Second)):
+		// Nothing starts before its tenant was created.
+		case s.StartedAt.Before(tn.CreatedAt):
 			l.fatalf(t, "subscription %d starts at %s, before its tenant was created at %s", s.ID, s.StartedAt, tn.CreatedAt)
 		// A change scheduled for later starts at the next month's first
 		// instant, the only later instant a change can ask for.
@@ -549,7 +548,7 @@ func (l *life) checkRows(t *testing.T) {
 				if n := len(got); n > 0 && got[n-1].plan == s.PlanID {
 					continue // the same plan again: one segment
 				}
-				got = append(got, segment{s.StartedAt.Truncate(time.Second), s.PlanID})
+				got = append(got, segment{s.StartedAt, s.PlanID})
 			}
 			if !sameSegments(got, m.plans[k]) {
 				l.fatalf(t, "%s: %s plans in force %v, the spec says %v", m.name, k, got, m.plans[k])
@@ -635,18 +634,23 @@ func (l *life) checkInvoices(t *testing.T) {
 
 		want := map[int]billing.Line{}
 		for _, s := range subs {
-			from := s.StartedAt.Truncate(time.Second)
+			// SPEC 7: from the later of its start and the month's, to the
+			// earlier of its end and the next month's start.
+			from, to := s.StartedAt, next
 			if from.Before(month) {
 				from = month
 			}
-			to := next
 			if s.EndedAt != nil && s.EndedAt.Before(next) {
-				to = s.EndedAt.Truncate(time.Second)
+				to = *s.EndedAt
 			}
 			if !from.Before(to) {
 				continue
 			}
-			seconds := to.Unix() - from.Unix()
+			span := to.Sub(from)
+			if span%time.Second != 0 {
+				l.fatalf(t, "%s: subscription %d runs %s in the month, not whole seconds", period, s.ID, span)
+			}
+			seconds := int64(span / time.Second)
 			want[s.ID] = billing.Line{SubscriptionID: s.ID, TenantID: s.TenantID, PlanID: s.PlanID, Kind: string(s.Kind),
 				From: from, To: to, Amount: halfUp(s.MonthlyPrice, seconds, monthSeconds)}
 		}
@@ -672,9 +676,9 @@ func (l *life) checkInvoices(t *testing.T) {
 			l.fatalf(t, "%s: total %d %s, the lines add up to %s %s", period, inv.Total, inv.Currency, total, l.partner.Currency)
 		}
 		// Every second a tenant has a plan of a kind is billed once: from
-		// the second of its creation to its end, within the month.
+		// its creation to its end, within the month.
 		for _, m := range l.tenants {
-			from := max(m.created.Truncate(time.Second).Unix(), month.Unix())
+			from := max(m.created.Unix(), month.Unix())
 			to := min(endOr(m.endsAt, next).Unix(), next.Unix())
 			for _, k := range kinds {
 				if got, want := seconds[fmt.Sprint(m.id, k)], max(to-from, 0); got != want {
