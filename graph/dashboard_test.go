@@ -3,7 +3,12 @@ package graph_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/gid"
+	"github.com/phystack/managed-tenants-api/ent/subscription"
+	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/internal/bench"
 	"github.com/phystack/managed-tenants-api/internal/seed"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
@@ -194,4 +199,145 @@ func TestTreeEdgesAreFetchedOncePerLevel(t *testing.T) {
 	if counts[10] != 12 {
 		t.Fatalf("the tree takes %v statements, pinned at 12", counts[10])
 	}
+}
+
+// A managed tenant's life on the tree (SPEC 10): status and endsAt are
+// columns of the tenant row and cost nothing; subscriptions(first: 5) is
+// one windowed statement for the whole level (the first 5 of every tenant
+// and each tenant's totalCount), and their plans one more. Some tenants
+// have a history longer than the page, some have ended: the cost does not
+// depend on it.
+func TestLifeOnTheTreeIsFetchedOncePerLevel(t *testing.T) {
+	t.Parallel()
+	const q = `query($partner: ID!) { tenant(id: $partner) { managedTenants(first: 50) { edges { node {
+		id status endsAt
+		subscriptions(first: 5) { totalCount edges { node { kind startedAt plan { code } } } }
+	} } } } }`
+	counts := map[int]float64{}
+	for _, n := range []int{10, 1000} {
+		store := testkit.Store(t)
+		b, err := seed.LoadBench(context.Background(), store.Client, seed.BenchShape{Tenants: n, Spaces: 1, Devices: 1, Installations: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := lifeHistory(t, store.Client, b, n)
+		api := testkit.NewAPI(t, store, nil, testkit.Debug)
+		vars := map[string]any{"partner": b.PartnerID}
+		api.Do(t, b.Tokens["partnerAdmin"], q, vars) // the token's first use
+		res := api.Do(t, b.Tokens["partnerAdmin"], q, vars)
+		var got struct {
+			Tenant struct {
+				ManagedTenants struct {
+					Edges []struct {
+						Node struct {
+							ID, Status    string
+							EndsAt        *string
+							Subscriptions struct {
+								TotalCount int
+								Edges      []struct {
+									Node struct {
+										Kind, StartedAt string
+										Plan            *struct{ Code string }
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		res.Decode(t, &got)
+		edges := got.Tenant.ManagedTenants.Edges
+		if len(edges) != min(n, 50) {
+			t.Fatalf("n=%d: %d tenants", n, len(edges))
+		}
+		statuses := map[string]int{}
+		for _, e := range edges {
+			nd := e.Node
+			want := st[gid.Decode(nd.ID)]
+			statuses[nd.Status]++
+			if (nd.Status == "ENDED") != want.ended || (nd.EndsAt != nil) != want.ended {
+				t.Errorf("n=%d: tenant %s: status %s, endsAt %v; ended: %v", n, nd.ID, nd.Status, nd.EndsAt, want.ended)
+			}
+			subs := nd.Subscriptions
+			if subs.TotalCount != want.subscriptions || len(subs.Edges) != min(want.subscriptions, 5) {
+				t.Fatalf("n=%d: tenant %s: totalCount %d, %d edges; want %d", n, nd.ID, subs.TotalCount, len(subs.Edges), want.subscriptions)
+			}
+			for i, se := range subs.Edges {
+				if se.Node.Plan == nil || se.Node.Plan.Code == "" || se.Node.Kind == "" {
+					t.Fatalf("n=%d: tenant %s: subscription without its plan: %+v", n, nd.ID, se.Node)
+				}
+				if i > 0 && se.Node.StartedAt > subs.Edges[i-1].Node.StartedAt {
+					t.Errorf("n=%d: tenant %s: subscriptions are not newest first: %+v", n, nd.ID, subs.Edges)
+				}
+			}
+		}
+		if statuses["ENDED"] == 0 || statuses["ACTIVE"] == 0 {
+			t.Fatalf("n=%d: statuses %v: the page should show both", n, statuses)
+		}
+		counts[n] = res.Extensions["sqlStatements"].(float64)
+	}
+	if counts[10] != counts[1000] {
+		t.Fatalf("statements: %v for 10 tenants, %v for 1000: the cost grows with the tree", counts[10], counts[1000])
+	}
+	// root 1 + managed tenants 1 + subscriptions (windowed, with their
+	// totalCount) 1 + their plans 1; status and endsAt 0.
+	if counts[10] != 4 {
+		t.Fatalf("the tree with its life takes %v statements, pinned at 4", counts[10])
+	}
+}
+
+// lifeState is what a bench tenant's life should show on the tree.
+type lifeState struct {
+	subscriptions int
+	ended         bool
+}
+
+// lifeHistory gives every third of the n bench tenants six past TENANT
+// subscriptions before its current ones (a history longer than a page of
+// 5) and ends every seventh, with its subscriptions; it returns what each
+// tenant should show.
+func lifeHistory(t *testing.T, client *ent.Client, b *seed.Bench, n int) map[int]lifeState {
+	t.Helper()
+	tenants, err := client.Tenant.Query().Where(tenant.PartnerID(gid.Decode(b.PartnerID))).Order(tenant.ByID()).
+		WithSubscriptions().All(sys)
+	if err != nil || len(tenants) != n {
+		t.Fatalf("bench tenants: %d (%v)", len(tenants), err)
+	}
+	out := map[int]lifeState{}
+	var history []*ent.SubscriptionCreate
+	var ended []int
+	endAt := time.Now().UTC().Truncate(time.Microsecond)
+	for i, tn := range tenants {
+		st := lifeState{subscriptions: len(tn.Edges.Subscriptions)}
+		if i%3 == 0 {
+			cur := tn.Edges.Subscriptions[0]
+			for m := range 6 {
+				from := time.Date(2026, time.Month(4+m), 1, 0, 0, 0, 0, time.UTC)
+				to := from.AddDate(0, 1, 0)
+				history = append(history, client.Subscription.Create().
+					SetTenantID(tn.ID).SetPlanID(cur.PlanID).SetBilledToID(cur.BilledToID).SetKind(cur.Kind).
+					SetMonthlyPrice(cur.MonthlyPrice).SetCurrency(cur.Currency).SetStartedAt(from).SetEndedAt(to))
+			}
+			st.subscriptions += 6
+		}
+		if i%7 == 3 {
+			ended = append(ended, tn.ID)
+			st.ended = true
+		}
+		out[tn.ID] = st
+	}
+	for start := 0; start < len(history); start += 1000 {
+		if err := client.Subscription.CreateBulk(history[start:min(start+1000, len(history))]...).Exec(sys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := client.Subscription.Update().Where(subscription.TenantIDIn(ended...), subscription.EndedAtIsNil()).
+		SetEndedAt(endAt).Exec(sys); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Tenant.Update().Where(tenant.IDIn(ended...)).SetEndsAt(endAt).Exec(sys); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package tenancy
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
 
@@ -138,7 +139,10 @@ func (s *Service) create(ctx context.Context, partnerID int, c *creation) (int, 
 		if !access.IsPartner(p) {
 			return apperr.ErrForbidden
 		}
-		now := s.Clock.Now()
+		// A whole second, as every change of a tenant's life (Timing.at):
+		// invoices count whole seconds, so its lines start where its
+		// subscriptions do.
+		now := s.Clock.Now().Truncate(time.Second)
 		t, err := tx.Tenant.Create().
 			SetDisplayName(c.name).
 			SetCountry(c.country).

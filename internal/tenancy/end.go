@@ -32,12 +32,11 @@ func (s *Service) End(ctx context.Context, in EndInput) (*ent.Tenant, error) {
 	}
 	err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
 		sys := rule.SystemContext(ctx)
-		now := s.Clock.Now()
-		at := in.Timing.at(now)
-		locked, subs, err := s.lockedLife(ctx, tx, t.ID, now, true)
+		locked, subs, now, err := s.lockedLife(ctx, tx, t.ID, true)
 		if err != nil {
 			return err
 		}
+		at := in.Timing.at(now)
 		if locked.EndsAt != nil && !at.Before(*locked.EndsAt) {
 			return nil
 		}

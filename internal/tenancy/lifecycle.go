@@ -90,22 +90,25 @@ func stillRunning(t *ent.Tenant, now time.Time, endScheduledOK bool) error {
 
 // lockedLife starts a change of a tenant's life inside tx: it locks the
 // tenant row (every writer of a tenant's subscriptions takes this lock
-// first, so their changes happen one after the other), checks again that
-// the tenant is still running, and returns it with its subscriptions that
-// have not ended by now (the running ones, and those scheduled to start).
-func (s *Service) lockedLife(ctx context.Context, tx *ent.Tx, tenantID int, now time.Time, endScheduledOK bool) (*ent.Tenant, []*ent.Subscription, error) {
+// first, so their changes happen one after the other), reads the clock
+// (after the lock: a change that waited for another takes effect after it,
+// never at an instant read before it committed), checks again that the
+// tenant is still running, and returns it with its subscriptions that have
+// not ended by now (the running ones, and those scheduled to start).
+func (s *Service) lockedLife(ctx context.Context, tx *ent.Tx, tenantID int, endScheduledOK bool) (*ent.Tenant, []*ent.Subscription, time.Time, error) {
 	sys := rule.SystemContext(ctx)
 	t, err := s.lockTenant(tx, tenantID, true).Only(sys)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, time.Time{}, err
 	}
+	now := s.Clock.Now()
 	if err := stillRunning(t, now, endScheduledOK); err != nil {
-		return nil, nil, err
+		return nil, nil, now, err
 	}
 	subs, err := tx.Subscription.Query().
 		Where(subscription.TenantID(tenantID),
 			subscription.Or(subscription.EndedAtIsNil(), subscription.EndedAtGT(now))).
 		Order(subscription.ByStartedAt(), subscription.ByID()).
 		All(sys)
-	return t, subs, err
+	return t, subs, now, err
 }

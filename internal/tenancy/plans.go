@@ -28,7 +28,9 @@ type ChangePlansInput struct {
 // ChangePlans changes a managed tenant's plans (SPEC 10), at most once per
 // idempotency key. For each kind given, the plan asked for runs from the
 // change's instant on (switchPlan); the invoice follows, since every
-// subscription is a line of its own.
+// subscription is a line of its own. As at creation, a recorded key is
+// answered before the rules of the input are checked: a retry of a change
+// that succeeded answers the tenant even once its end is scheduled.
 func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Tenant, error) {
 	t, err := s.requireManaged(ctx, in.TenantID, access.ChangeManagedTenantPlans)
 	if err != nil {
@@ -68,14 +70,14 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 		}
 		var locked *ent.Tenant
 		err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
-			now := s.Clock.Now()
-			at := in.Timing.at(now)
 			var subs []*ent.Subscription
+			var now time.Time
 			var err error
-			locked, subs, err = s.lockedLife(ctx, tx, t.ID, now, false)
+			locked, subs, now, err = s.lockedLife(ctx, tx, t.ID, false)
 			if err != nil {
 				return err
 			}
+			at := in.Timing.at(now)
 			before, after := map[string]any{}, map[string]any{}
 			for _, p := range plans {
 				changed, was, err := switchPlan(ctx, tx, locked, subs, p, now, at)

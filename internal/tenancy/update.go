@@ -54,12 +54,13 @@ func (s *Service) Update(ctx context.Context, in UpdateInput) (*ent.Tenant, erro
 	}
 	err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
 		sys := rule.SystemContext(ctx)
-		now := s.Clock.Now()
-		// The tenant's lock: an end in flight finishes first.
+		// The tenant's lock: an end in flight finishes first, and the
+		// clock is read after it.
 		locked, err := s.lockTenant(tx, t.ID, true).Only(sys)
 		if err != nil {
 			return err
 		}
+		now := s.Clock.Now()
 		if err := stillRunning(locked, now, false); err != nil {
 			return err
 		}
