@@ -63,5 +63,5 @@ func (s *Service) End(ctx context.Context, in EndInput) (*ent.Tenant, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Client.Tenant.Get(ctx, t.ID)
+	return s.readManaged(ctx, t.ID)
 }

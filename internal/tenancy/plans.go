@@ -110,7 +110,7 @@ func (s *Service) ChangePlans(ctx context.Context, in ChangePlansInput) (*ent.Te
 	case answer != nil:
 		return answer, nil
 	}
-	return s.Client.Tenant.Get(ctx, id) // a retry answered by its key
+	return s.readManaged(ctx, id) // a retry answered by its key
 }
 
 // switchPlan makes p the tenant's plan of its kind from at on, given the

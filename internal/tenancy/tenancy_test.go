@@ -9,6 +9,7 @@ import (
 	"time"
 
 	entgo "entgo.io/ent"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/hook"
@@ -157,17 +158,26 @@ func TestCreateManagedTenantIsAllOrNothing(t *testing.T) {
 	}
 }
 
-// TestCreateManagedTenantUnknownCreatorLeavesNothing: a viewer whose user
-// row does not exist (deleted after authenticating) makes the writes fail on
-// a foreign key; nothing may remain.
+// TestCreateManagedTenantUnknownCreatorLeavesNothing: a creator whose user
+// row is gone by the time the tenant is written (here: a hook points
+// created_by at a user that does not exist) fails the insert on a foreign
+// key; nothing may remain, and the failure is not a user error.
 func TestCreateManagedTenantUnknownCreatorLeavesNothing(t *testing.T) {
 	t.Parallel()
 	s := newScene(t)
-	before := testkit.Rows(t, s.st)
 	ghost := s.admin.ID + 1_000_000
-	got, err := s.svc.CreateManagedTenant(s.as(ghost), s.input("Ghost Shop", nil))
-	if err == nil || got != nil {
-		t.Fatalf("CreateManagedTenant by a missing user = %v, %v; want an error", got, err)
+	s.st.Client.Tenant.Use(func(next ent.Mutator) ent.Mutator {
+		return hook.TenantFunc(func(ctx context.Context, m *ent.TenantMutation) (ent.Value, error) {
+			if m.Op().Is(entgo.OpCreate) {
+				m.SetCreatedByID(ghost)
+			}
+			return next.Mutate(ctx, m)
+		})
+	})
+	before := testkit.Rows(t, s.st)
+	got, err := s.svc.CreateManagedTenant(s.as(s.admin.ID), s.input("Ghost Shop", nil))
+	if !sqlgraph.IsForeignKeyConstraintError(err) || got != nil {
+		t.Fatalf("CreateManagedTenant by a missing user = %v, %v; want a foreign-key failure", got, err)
 	}
 	testkit.RequireRows(t, s.st, before)
 	// A foreign-key failure is a system failure (SPEC 8: INTERNAL), not a

@@ -92,5 +92,5 @@ func (s *Service) Update(ctx context.Context, in UpdateInput) (*ent.Tenant, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.Client.Tenant.Get(ctx, t.ID)
+	return s.readManaged(ctx, t.ID)
 }
