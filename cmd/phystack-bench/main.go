@@ -95,7 +95,10 @@ func run() error {
 		return err
 	}
 	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
-	if err := waitHealthy("http://" + addr + "/healthz"); err != nil {
+	// /readyz, not /healthz: the server answers health at once but serves
+	// /query only once ready (503 until then), and a scenario started early
+	// measured those 503s.
+	if err := waitReady("http://" + addr + "/readyz"); err != nil {
 		return err
 	}
 
@@ -329,7 +332,7 @@ func managedTenants(ctx context.Context, st *store.Store, partnerID int) ([]int,
 	return ids, rows.Err()
 }
 
-func waitHealthy(url string) error {
+func waitReady(url string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(url); err == nil {
@@ -340,7 +343,7 @@ func waitHealthy(url string) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("server not healthy at %s", url)
+	return fmt.Errorf("server not ready at %s", url)
 }
 
 // memory reads the server's peak and current resident set size in MB.
