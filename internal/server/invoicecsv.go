@@ -116,12 +116,13 @@ type restErrorBody struct {
 func writeRESTError(w http.ResponseWriter, status int, code apperr.Code, msg string) {
 	var b restErrorBody
 	b.Error.Code, b.Error.Message = string(code), msg
-	out, _ := json.Marshal(b)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(out, '\n'))
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // "<token>" reads as written
+	_ = enc.Encode(b)
 }
 
 type restErrorsKey struct{}

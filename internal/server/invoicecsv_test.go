@@ -126,6 +126,7 @@ var trickyNames = []string{
 	"@cmd",
 	"\tTabbed",
 	"\rCarriage",
+	"lone\rCR inside",
 	" leading space",
 	"plain",
 }
