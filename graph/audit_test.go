@@ -76,7 +76,9 @@ func readLog(t *testing.T, api *testkit.API, token string, tenant *ent.Tenant, v
 	for k, v := range vars {
 		all[k] = v
 	}
-	var got struct{ Tenant *struct{ AuditEvents auditLog } }
+	var got struct {
+		Tenant *struct{ AuditEvents auditLog }
+	}
 	api.Query(t, token, auditLogQuery, &got, all)
 	if got.Tenant == nil {
 		t.Fatalf("tenant %d is null", tenant.ID)
