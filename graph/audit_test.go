@@ -399,3 +399,60 @@ func TestAuditLogJSONRoundTrip(t *testing.T) {
 		t.Errorf("event without values or actor: %+v", none)
 	}
 }
+
+// TestAuditLogStatements measures the SQL statements of reading logs: one
+// tenant's with 3 and 120 events, and the logs of a partner's managed
+// tenants in one query (the partner dashboard), for 2 and 6 tenants.
+func TestAuditLogStatements(t *testing.T) {
+	t.Parallel()
+	one := `query($id: ID!) { tenant(id: $id) { auditEvents(first: 100) {
+	  totalCount edges { node { id action actor { id } targetId at before after } } } } }`
+	tree := `query($id: ID!) { tenant(id: $id) { managedTenants(first: 50) { edges { node { id
+	  auditEvents(first: 5) { totalCount edges { node { id action actor { id } at } } } } } } } }`
+	statements := func(t *testing.T, api *testkit.API, token, query string, id int) float64 {
+		t.Helper()
+		res := api.Do(t, token, query, map[string]any{"id": testkit.ID(id)})
+		if len(res.Errors) != 0 {
+			t.Fatalf("%s", res.Raw)
+		}
+		n, ok := res.Extensions["sqlStatements"].(float64)
+		if !ok {
+			t.Fatalf("no sqlStatements: %s", res.Raw)
+		}
+		return n
+	}
+	base := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	byEvents := map[int]float64{}
+	for _, n := range []int{3, 120} {
+		l := newLife(t)
+		api := testkit.NewAPI(t, l.Store, l.clock.Now, testkit.Debug)
+		for i := range n {
+			recordEvent(t, l.Client, l.Standalone, l.StandaloneAdmin, "test.e", base.Add(time.Duration(i)*time.Second))
+		}
+		token := l.Token(l.StandaloneAdmin)
+		statements(t, api, token, one, l.Standalone.ID) // the token's first use
+		byEvents[n] = statements(t, api, token, one, l.Standalone.ID)
+	}
+	byTenants := map[int]float64{}
+	for _, n := range []int{2, 6} {
+		l := newLife(t)
+		api := testkit.NewAPI(t, l.Store, l.clock.Now, testkit.Debug)
+		tenants := []*ent.Tenant{l.Managed, l.Sibling}
+		for i := len(tenants); i < n; i++ {
+			tenants = append(tenants, l.Fixture.Managed(l.Partner, fmt.Sprintf("Extra %d", i)))
+		}
+		for _, tn := range tenants {
+			for i := range 8 {
+				recordEvent(t, l.Client, tn, l.PartnerAdmin, "test.e", base.Add(time.Duration(i)*time.Second))
+			}
+		}
+		token := l.Token(l.Staff)
+		statements(t, api, token, tree, l.Partner.ID)
+		byTenants[n] = statements(t, api, token, tree, l.Partner.ID)
+	}
+	t.Logf("one log: %v statements with 3 events, %v with 120; managed tenants' logs: %v for 2 tenants, %v for 6",
+		byEvents[3], byEvents[120], byTenants[2], byTenants[6])
+	if byEvents[3] != byEvents[120] {
+		t.Errorf("one log: %v statements with 3 events, %v with 120: the cost grows with the events", byEvents[3], byEvents[120])
+	}
+}
