@@ -449,9 +449,46 @@ func TestAuditLogStatements(t *testing.T) {
 		token := l.Token(l.Staff)
 		statements(t, api, token, tree, l.Partner.ID)
 		byTenants[n] = statements(t, api, token, tree, l.Partner.ID)
+		// Read ahead for the page, each tenant's log is what it reads
+		// alone: first and last pages, with and without a filter.
+		for _, args := range []string{`first: 5`, `last: 3`, `first: 2, where: {action: "test.e", since: "2026-12-01T09:00:02Z"}`, `first: 50`} {
+			q := `query($id: ID!) { tenant(id: $id) { managedTenants(first: 50) { edges { node { id
+			  auditEvents(` + args + `) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+			  edges { cursor node { ` + auditEventFields + ` } } } } } } } }`
+			var got struct {
+				Tenant struct {
+					ManagedTenants struct {
+						Edges []struct {
+							Node struct {
+								ID          string
+								AuditEvents auditLog
+							}
+						}
+					}
+				}
+			}
+			l.api.Query(t, token, q, &got, map[string]any{"id": testkit.ID(l.Partner.ID)})
+			if len(got.Tenant.ManagedTenants.Edges) != n {
+				t.Fatalf("%d tenants", len(got.Tenant.ManagedTenants.Edges))
+			}
+			for _, e := range got.Tenant.ManagedTenants.Edges {
+				alone := `query($id: ID!) { node(id: $id) { ... on Tenant { auditEvents(` + args + `) { totalCount
+				  pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { ` + auditEventFields + ` } } } } } }`
+				var one struct {
+					Node struct{ AuditEvents auditLog }
+				}
+				l.api.Query(t, token, alone, &one, map[string]any{"id": e.Node.ID})
+				if !reflect.DeepEqual(e.Node.AuditEvents, one.Node.AuditEvents) || len(one.Node.AuditEvents.Edges) == 0 {
+					t.Errorf("%s: read ahead\n  %+v\nalone\n  %+v", args, e.Node.AuditEvents, one.Node.AuditEvents)
+				}
+			}
+		}
 	}
 	t.Logf("one log: %v statements with 3 events, %v with 120; managed tenants' logs: %v for 2 tenants, %v for 6",
 		byEvents[3], byEvents[120], byTenants[2], byTenants[6])
+	if byTenants[2] != byTenants[6] {
+		t.Errorf("managed tenants' logs: %v statements for 2 tenants, %v for 6: the cost grows with the tenants", byTenants[2], byTenants[6])
+	}
 	if byEvents[3] != byEvents[120] {
 		t.Errorf("one log: %v statements with 3 events, %v with 120: the cost grows with the events", byEvents[3], byEvents[120])
 	}

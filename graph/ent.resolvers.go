@@ -45,7 +45,7 @@ func (r *tenantResolver) ManagedTenants(ctx context.Context, obj *ent.Tenant, af
 	if err != nil {
 		return nil, err
 	}
-	prefetchPage(ctx, conn)
+	prefetchPage(ctx, r.clientOf(ctx), conn)
 	return conn, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/graph/generated"
+	"github.com/phystack/managed-tenants-api/graph/loaders"
 	"github.com/phystack/managed-tenants-api/graph/model"
 	"github.com/phystack/managed-tenants-api/internal/audit"
 	"github.com/phystack/managed-tenants-api/internal/tenancy"
@@ -224,6 +225,11 @@ func (r *tenantResolver) Status(ctx context.Context, obj *ent.Tenant) (tenancy.S
 
 // AuditEvents is the resolver for the auditEvents field.
 func (r *tenantResolver) AuditEvents(ctx context.Context, obj *ent.Tenant, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], where *audit.Filter) (*ent.AuditEventConnection, error) {
+	if after == nil && before == nil {
+		if conn, ok := loaders.For(ctx).AuditPage(audit.Key(first, last, where), obj.ID); ok {
+			return conn, nil
+		}
+	}
 	return audit.Page(ctx, obj, after, first, before, last, where)
 }
 
