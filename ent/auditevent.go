@@ -52,7 +52,7 @@ type AuditEventEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [1]map[string]int
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge

@@ -45,9 +45,12 @@ func (r *tenantResolver) ManagedTenants(ctx context.Context, obj *ent.Tenant, af
 	if err != nil {
 		return nil, err
 	}
-	prefetchPage(ctx, conn)
+	prefetchPage(ctx, r.clientOf(ctx), conn)
 	return conn, nil
 }
+
+// AuditEvent returns generated.AuditEventResolver implementation.
+func (r *Resolver) AuditEvent() generated.AuditEventResolver { return &auditEventResolver{r} }
 
 // Plan returns generated.PlanResolver implementation.
 func (r *Resolver) Plan() generated.PlanResolver { return &planResolver{r} }
@@ -64,6 +67,7 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r} }
 
 type (
+	auditEventResolver       struct{ *Resolver }
 	planResolver             struct{ *Resolver }
 	planSubscriptionResolver struct{ *Resolver }
 	queryResolver            struct{ *Resolver }

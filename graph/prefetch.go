@@ -18,13 +18,12 @@ import (
 // page's resolvers reach their loader over more than the wait; priming does
 // not depend on timing. Called by the resolver of the page (not a field
 // middleware, which would run for every field of the answer).
-func prefetchPage(ctx context.Context, conn *ent.TenantConnection) {
+func prefetchPage(ctx context.Context, client *ent.Client, conn *ent.TenantConnection) {
 	if conn == nil || len(conn.Edges) == 0 {
 		return
 	}
 	l := loaders.For(ctx)
-	plans, roles := nodesSelect(ctx, "tenantPlan", "supportPlan"), nodesSelect(ctx, "viewerRole")
-	if l == nil || !plans && !roles {
+	if l == nil {
 		return
 	}
 	ids := make([]int, 0, len(conn.Edges))
@@ -32,6 +31,11 @@ func prefetchPage(ctx context.Context, conn *ent.TenantConnection) {
 		if e != nil && e.Node != nil {
 			ids = append(ids, e.Node.ID)
 		}
+	}
+	prefetchAuditLogs(ctx, client, l, ids)
+	plans, roles := nodesSelect(ctx, "tenantPlan", "supportPlan"), nodesSelect(ctx, "viewerRole")
+	if !plans && !roles {
+		return
 	}
 	if plans {
 		l.PrimeCurrentPlans(ctx, ids)

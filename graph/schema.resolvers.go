@@ -8,15 +8,28 @@ package graph
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/graph/generated"
+	"github.com/phystack/managed-tenants-api/graph/loaders"
 	"github.com/phystack/managed-tenants-api/graph/model"
+	"github.com/phystack/managed-tenants-api/internal/audit"
 	"github.com/phystack/managed-tenants-api/internal/tenancy"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
 )
+
+// TargetID is the resolver for the targetId field.
+func (r *auditEventResolver) TargetID(ctx context.Context, obj *ent.AuditEvent) (*int, error) {
+	if obj.Target == "" {
+		return nil, nil
+	}
+	id := gid.Decode(obj.Target)
+	return &id, nil
+}
 
 // CreateManagedTenant is the resolver for the createManagedTenant field.
 func (r *mutationResolver) CreateManagedTenant(ctx context.Context, input model.CreateManagedTenantInput) (*model.CreateManagedTenantPayload, error) {
@@ -208,6 +221,16 @@ func (r *tenantResolver) ViewerRole(ctx context.Context, obj *ent.Tenant) (*enum
 // Status is the resolver for the status field.
 func (r *tenantResolver) Status(ctx context.Context, obj *ent.Tenant) (tenancy.Status, error) {
 	return r.Tenancy.Status(obj), nil
+}
+
+// AuditEvents is the resolver for the auditEvents field.
+func (r *tenantResolver) AuditEvents(ctx context.Context, obj *ent.Tenant, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], where *audit.Filter) (*ent.AuditEventConnection, error) {
+	if after == nil && before == nil {
+		if conn, ok := loaders.For(ctx).AuditPage(audit.Key(first, last, where), obj.ID); ok {
+			return conn, nil
+		}
+	}
+	return audit.Page(ctx, obj, after, first, before, last, where)
 }
 
 // Memberships is the resolver for the memberships field.

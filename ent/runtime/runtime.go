@@ -61,20 +61,18 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	auditeventMixinFields1 := auditeventMixin[1].Fields()
-	_ = auditeventMixinFields1
 	auditeventFields := schema.AuditEvent{}.Fields()
 	_ = auditeventFields
 	// auditeventDescCreatedAt is the schema descriptor for created_at field.
-	auditeventDescCreatedAt := auditeventMixinFields1[0].Descriptor()
+	auditeventDescCreatedAt := auditeventFields[0].Descriptor()
 	// auditevent.DefaultCreatedAt holds the default value on creation for the created_at field.
 	auditevent.DefaultCreatedAt = auditeventDescCreatedAt.Default.(func() time.Time)
 	// auditeventDescAction is the schema descriptor for action field.
-	auditeventDescAction := auditeventFields[1].Descriptor()
+	auditeventDescAction := auditeventFields[2].Descriptor()
 	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
 	auditevent.ActionValidator = auditeventDescAction.Validators[0].(func(string) error)
 	// auditeventDescTarget is the schema descriptor for target field.
-	auditeventDescTarget := auditeventFields[2].Descriptor()
+	auditeventDescTarget := auditeventFields[3].Descriptor()
 	// auditevent.TargetValidator is a validator for the "target" field. It is called by the builders before save.
 	auditevent.TargetValidator = auditeventDescTarget.Validators[0].(func(string) error)
 	billingentity.Policy = privacy.NewPolicies(schema.BillingEntity{})

@@ -9,35 +9,48 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/internal/clock"
 )
 
 // AuditEvent records who changed what in a tenant, with before/after values.
+// GraphQL reads it through Tenant.auditEvents (newest first, filtered by an
+// AuditEventFilter: internal/audit), so entgql generates its type, node and
+// connection but neither an order input nor a where-input.
 type AuditEvent struct{ ent.Schema }
 
 func (AuditEvent) Mixin() []ent.Mixin {
-	return []ent.Mixin{TenantOwned{Read: rule.Admins}, CreateTime{}}
+	return []ent.Mixin{TenantOwned{Read: rule.Admins}}
 }
 
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
-		field.Int("actor_id").Optional().Nillable().Immutable(),
+		// CreateTime's column, declared here to name it "at" in GraphQL and
+		// order the log by it (the order field is internal: no orderBy).
+		field.Time("created_at").Immutable().Default(clock.Wall).
+			Annotations(entgql.MapsTo("at"), entgql.OrderField("AT")),
+		field.Int("actor_id").Optional().Nillable().Immutable().Annotations(entgql.Skip()),
 		field.String("action").NotEmpty().Immutable(),
-		field.String("target").NotEmpty().Immutable(),
-		field.JSON("before", map[string]any{}).Optional().Immutable(),
-		field.JSON("after", map[string]any{}).Optional().Immutable(),
+		// A global id; exposed as targetId: ID by a resolver.
+		field.String("target").NotEmpty().Immutable().Annotations(entgql.Skip()),
+		field.JSON("before", map[string]any{}).Optional().Immutable().Annotations(entgql.Type("JSON")),
+		field.JSON("after", map[string]any{}).Optional().Immutable().Annotations(entgql.Type("JSON")),
 	}
 }
 
 func (AuditEvent) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("tenant", Tenant.Type).Ref("audit_events").Field("tenant_id").
-			Unique().Required().Immutable(),
+			Unique().Required().Immutable().Annotations(entgql.Skip()),
+		// Null in GraphQL when the viewer may not see the user (SPEC 2.5).
 		edge.To("actor", User.Type).Field("actor_id").Unique().Immutable(),
 	}
 }
 
 func (AuditEvent) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip()}
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.Skip(entgql.SkipOrderField | entgql.SkipWhereInput),
+	}
 }
 
 // APIToken is a bearer token; only its SHA-256 is stored.

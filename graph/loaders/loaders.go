@@ -6,10 +6,12 @@ package loaders
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/internal/billing"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
@@ -29,6 +31,40 @@ type Loaders struct {
 	viewerRoles *dataloadgen.Loader[int, *enums.Role]
 
 	billing *billing.Service
+
+	// auditPages holds the logs read ahead for a page of tenants (one
+	// statement for all of them: audit.Pages), by audit.Key and tenant.
+	auditMu    sync.Mutex
+	auditPages map[auditPageKey]*ent.AuditEventConnection
+}
+
+type auditPageKey struct {
+	args   string
+	tenant int
+}
+
+// PrimeAuditPages remembers pages of tenants' logs read ahead under args
+// (audit.Key).
+func (l *Loaders) PrimeAuditPages(args string, pages map[int]*ent.AuditEventConnection) {
+	l.auditMu.Lock()
+	defer l.auditMu.Unlock()
+	if l.auditPages == nil {
+		l.auditPages = map[auditPageKey]*ent.AuditEventConnection{}
+	}
+	for id, c := range pages {
+		l.auditPages[auditPageKey{args, id}] = c
+	}
+}
+
+// AuditPage is the page of tenant's log read ahead under args, if any.
+func (l *Loaders) AuditPage(args string, tenant int) (*ent.AuditEventConnection, bool) {
+	if l == nil {
+		return nil, false
+	}
+	l.auditMu.Lock()
+	defer l.auditMu.Unlock()
+	c, ok := l.auditPages[auditPageKey{args, tenant}]
+	return c, ok
 }
 
 // New builds the loaders of one request.
