@@ -36,7 +36,9 @@ var lastAdmin = apperr.UserErrors{apperr.Field("membershipId", apperr.NotAllowed
 // ChangeMemberRole gives a membership another role. The same role changes
 // nothing and records nothing.
 func (s *Service) ChangeMemberRole(ctx context.Context, membershipID int, role enums.Role) (*ent.Membership, error) {
-	m, err := s.memberChange(ctx, membershipID, access.ChangeMemberRole, func(tx *ent.Tx, m *ent.Membership, email string) error {
+	var changed *ent.Membership
+	err := s.memberChange(ctx, membershipID, access.ChangeMemberRole, func(tx *ent.Tx, m *ent.Membership, email string) error {
+		changed = m
 		if m.Role == role {
 			return nil
 		}
@@ -44,7 +46,8 @@ func (s *Service) ChangeMemberRole(ctx context.Context, membershipID int, role e
 			return err
 		}
 		sys := rule.SystemContext(ctx)
-		if err := tx.Membership.UpdateOneID(m.ID).SetRole(role).Exec(sys); err != nil {
+		var err error
+		if changed, err = tx.Membership.UpdateOneID(m.ID).SetRole(role).Save(sys); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, s.Clock.Now(), audit.Event{
@@ -56,7 +59,7 @@ func (s *Service) ChangeMemberRole(ctx context.Context, membershipID int, role e
 	if err != nil {
 		return nil, err
 	}
-	return m.Unwrap(), nil
+	return changed.Unwrap(), nil
 }
 
 // RemoveMember deletes a membership (and nothing else: the user, its
@@ -64,7 +67,7 @@ func (s *Service) ChangeMemberRole(ctx context.Context, membershipID int, role e
 // loses access with its next request: roles are read from the database per
 // request, never remembered with a token.
 func (s *Service) RemoveMember(ctx context.Context, membershipID int) (int, error) {
-	_, err := s.memberChange(ctx, membershipID, access.RemoveMember, func(tx *ent.Tx, m *ent.Membership, email string) error {
+	err := s.memberChange(ctx, membershipID, access.RemoveMember, func(tx *ent.Tx, m *ent.Membership, email string) error {
 		if err := s.keepsAnAdmin(ctx, tx, m, ""); err != nil {
 			return err
 		}
@@ -85,28 +88,27 @@ func (s *Service) RemoveMember(ctx context.Context, membershipID int) (int, erro
 // memberChange decides whether the viewer may take a on the membership
 // and, in one transaction under the tenant's lock, decides again and runs
 // change on the membership as it is then (with its user's email, for the
-// audit log). It returns the membership as read under the lock.
+// audit log).
 func (s *Service) memberChange(ctx context.Context, membershipID int, a access.Action,
 	change func(tx *ent.Tx, m *ent.Membership, email string) error,
-) (*ent.Membership, error) {
+) error {
 	// Read through the privacy filter: a membership of a tenant the viewer
 	// does not belong to does not exist for it.
 	m, err := s.Client.Membership.Get(ctx, membershipID)
 	if ent.IsNotFound(err) {
-		return nil, apperr.ErrNotFound
+		return apperr.ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	t, err := access.Require(ctx, s.Client, m.TenantID, a)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.writable(t, "membershipId"); err != nil {
-		return nil, err
+		return err
 	}
-	var locked *ent.Membership
-	err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
+	return store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
 		sys := rule.SystemContext(ctx)
 		t, err := store.LockTenant(tx, s.Dialect, m.TenantID, store.Exclusive).Only(sys)
 		if err != nil {
@@ -121,19 +123,15 @@ func (s *Service) memberChange(ctx context.Context, membershipID int, a access.A
 		if err := s.writable(t, "membershipId"); err != nil {
 			return err
 		}
-		locked, err = tx.Membership.Query().Where(membership.ID(membershipID)).WithUser().Only(sys)
+		m, err := tx.Membership.Query().Where(membership.ID(membershipID)).WithUser().Only(sys)
 		if ent.IsNotFound(err) {
 			return apperr.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		return change(tx, locked, locked.Edges.User.Email)
+		return change(tx, m, m.Edges.User.Email)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return locked, nil
 }
 
 // callerIsAdmin is access's rule for the member actions, asked again of
