@@ -27,7 +27,7 @@ func NewResolver(client *ent.Client, dialect string, clk clock.Clock) *Resolver 
 	return &Resolver{
 		Client:    client,
 		Tenancy:   &tenancy.Service{Client: client, Dialect: dialect, Clock: clk},
-		Workspace: &workspace.Service{Client: client, Clock: clk},
+		Workspace: &workspace.Service{Client: client, Dialect: dialect, Clock: clk},
 		Billing:   &billing.Service{Client: client, Clock: clk},
 	}
 }

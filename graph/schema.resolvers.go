@@ -136,6 +136,30 @@ func (r *mutationResolver) EndManagedTenant(ctx context.Context, input model.End
 	return &model.EndManagedTenantPayload{ManagedTenant: t, UserErrors: uerrs}, nil
 }
 
+// ChangeMemberRole is the resolver for the changeMemberRole field.
+func (r *mutationResolver) ChangeMemberRole(ctx context.Context, input model.ChangeMemberRoleInput) (*model.ChangeMemberRolePayload, error) {
+	m, err := r.Workspace.ChangeMemberRole(ctx, input.MembershipID, input.Role)
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangeMemberRolePayload{Membership: m, UserErrors: uerrs}, nil
+}
+
+// RemoveMember is the resolver for the removeMember field.
+func (r *mutationResolver) RemoveMember(ctx context.Context, input model.RemoveMemberInput) (*model.RemoveMemberPayload, error) {
+	id, err := r.Workspace.RemoveMember(ctx, input.MembershipID)
+	uerrs, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	var removed *int
+	if len(uerrs) == 0 {
+		removed = &id
+	}
+	return &model.RemoveMemberPayload{RemovedMembershipID: removed, UserErrors: uerrs}, nil
+}
+
 // MonthlyPrice is the resolver for the monthlyPrice field.
 func (r *planResolver) MonthlyPrice(ctx context.Context, obj *ent.Plan) (*model.Money, error) {
 	return money(obj.MonthlyPrice, obj.Currency)

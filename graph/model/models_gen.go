@@ -32,6 +32,17 @@ type ChangeManagedTenantPlansPayload struct {
 	UserErrors    []*UserError `json:"userErrors"`
 }
 
+// The same role changes nothing.
+type ChangeMemberRoleInput struct {
+	MembershipID int        `json:"membershipId"`
+	Role         enums.Role `json:"role"`
+}
+
+type ChangeMemberRolePayload struct {
+	Membership *ent.Membership `json:"membership,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
 type CreateDeviceInput struct {
 	SpaceID      int    `json:"spaceId"`
 	Name         string `json:"name"`
@@ -128,6 +139,17 @@ type InvoiceLine struct {
 type Money struct {
 	Amount   string `json:"amount"`
 	Currency string `json:"currency"`
+}
+
+// Deletes the membership only: the user keeps its account and loses access to the tenant with its next request.
+type RemoveMemberInput struct {
+	MembershipID int `json:"membershipId"`
+}
+
+type RemoveMemberPayload struct {
+	// The id of the membership removed; null when nothing was removed.
+	RemovedMembershipID *int         `json:"removedMembershipId,omitempty"`
+	UserErrors          []*UserError `json:"userErrors"`
 }
 
 type SetTenantPartnerFlagInput struct {

@@ -1,5 +1,5 @@
 // Package access is the one table of who may do what in a tenant (SPEC 2
-// to 6, 8 and 10; the console mutations of SPEC 11 add their rows here). Every decision a domain package takes about the caller
+// to 6, 8, 10 and 11). Every decision a domain package takes about the caller
 // is a named Action, asked through Require (or Can, for decisions that
 // answer yes or no instead of refusing).
 //
@@ -50,6 +50,10 @@ const (
 	ChangeManagedTenantPlans Action = "managed_tenant.plans_change"
 	UpdateManagedTenant      Action = "managed_tenant.update"
 	EndManagedTenant         Action = "managed_tenant.end"
+
+	// SPEC 11: the members of a tenant, in its admins' hands.
+	ChangeMemberRole Action = "member.role_change"
+	RemoveMember     Action = "member.remove"
 )
 
 // Shape is a condition on the tenant itself (SPEC 1's three shapes).
@@ -118,6 +122,9 @@ var Table = map[Action]Rule{
 	ChangeManagedTenantPlans: {Role: enums.RoleAdmin, OfPartner: true},
 	UpdateManagedTenant:      {Role: enums.RoleAdmin, OfPartner: true},
 	EndManagedTenant:         {Role: enums.RoleAdmin, OfPartner: true},
+
+	ChangeMemberRole: {Role: enums.RoleAdmin},
+	RemoveMember:     {Role: enums.RoleAdmin},
 }
 
 func ruleOf(a Action) (Rule, error) {

@@ -135,6 +135,19 @@ func TestRequire(t *testing.T) {
 		{access.EndManagedTenant, w.SiblingAdmin, w.Managed.ID, "NOT_FOUND"},
 		{access.EndManagedTenant, w.PartnerEditor, w.Standalone.ID, "NOT_FOUND"},
 		{access.EndManagedTenant, w.PartnerEditor, missing, "NOT_FOUND"},
+		// SPEC 11: the tenant's admins change roles and remove members;
+		// other members FORBIDDEN; non-members (its partner's admins, staff)
+		// NOT_FOUND.
+		{access.ChangeMemberRole, w.PartnerAdmin, w.Managed.ID, "ok"},
+		{access.ChangeMemberRole, w.Both, w.Managed.ID, "FORBIDDEN"},
+		{access.ChangeMemberRole, w.ManagedViewer, w.Managed.ID, "FORBIDDEN"},
+		{access.ChangeMemberRole, w.PartnerAdmin, w.Sibling.ID, "NOT_FOUND"},
+		{access.ChangeMemberRole, w.Staff, w.Managed.ID, "NOT_FOUND"},
+		{access.ChangeMemberRole, w.SiblingAdmin, missing, "NOT_FOUND"},
+		{access.RemoveMember, w.SiblingAdmin, w.Sibling.ID, "ok"},
+		{access.RemoveMember, w.PartnerEditor, w.Partner.ID, "FORBIDDEN"},
+		{access.RemoveMember, w.SiblingAdmin, w.Managed.ID, "NOT_FOUND"},
+		{access.RemoveMember, w.Staff, w.Standalone.ID, "NOT_FOUND"},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s by %s in %d", tc.action, tc.user.Email, tc.tenant), func(t *testing.T) {

@@ -21,6 +21,11 @@ const (
 	ManagedTenantEnd         = "managed_tenant.end"
 	TenantPartnerFlag        = "tenant.partner_flag"
 	MemberInvite             = "member.invite"
+	MemberRoleChange         = "member.role_change"
+	MemberRemove             = "member.remove"
+	SpaceCreate              = "space.create"
+	DeviceCreate             = "device.create"
+	InstallationCreate       = "installation.create"
 )
 
 // Event is one change: Action on the object Target (an ent id) in the log

@@ -19,6 +19,7 @@ import (
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/migrate"
+	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/internal/sqlcount"
 )
 
@@ -153,4 +154,32 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) 
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// LockMode is how LockTenant holds a tenant row.
+type LockMode int
+
+const (
+	// Shared: other shared lockers go on, an exclusive one waits (a
+	// creation under a partner holds it shared).
+	Shared LockMode = iota
+	// Exclusive: every other locker waits until the transaction ends.
+	Exclusive
+)
+
+// LockTenant reads a tenant row for the rest of tx, locked on PostgreSQL
+// (SELECT ... FOR UPDATE, or FOR SHARE): the one lock that orders the
+// writers of a tenant (its life, its partner flag, its members). SQLite
+// serialises write transactions already (they begin IMMEDIATE). Run the
+// query in the system context: the lock is taken after access decided.
+func LockTenant(tx *ent.Tx, dialectName string, id int, mode LockMode) *ent.TenantQuery {
+	q := tx.Tenant.Query().Where(tenant.ID(id))
+	switch {
+	case dialectName != dialect.Postgres:
+	case mode == Exclusive:
+		q = q.ForUpdate()
+	default:
+		q = q.ForShare()
+	}
+	return q
 }

@@ -131,7 +131,7 @@ func (s *Service) create(ctx context.Context, partnerID int, c *creation) (int, 
 		sys := rule.SystemContext(ctx)
 		// Shared: creations under one partner go on together, while
 		// unflagging it (exclusive) waits for them.
-		p, err := s.lockTenant(tx, partnerID, false).Only(sys)
+		p, err := store.LockTenant(tx, s.Dialect, partnerID, store.Shared).Only(sys)
 		if err != nil {
 			return err
 		}

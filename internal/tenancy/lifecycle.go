@@ -11,6 +11,7 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/access"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/billing"
+	"github.com/phystack/managed-tenants-api/internal/store"
 )
 
 // The life of a managed tenant (SPEC 10): its partner's admins change its
@@ -97,7 +98,7 @@ func stillRunning(t *ent.Tenant, now time.Time, endScheduledOK bool) error {
 // not ended by now (the running ones, and those scheduled to start).
 func (s *Service) lockedLife(ctx context.Context, tx *ent.Tx, tenantID int, endScheduledOK bool) (*ent.Tenant, []*ent.Subscription, time.Time, error) {
 	sys := rule.SystemContext(ctx)
-	t, err := s.lockTenant(tx, tenantID, true).Only(sys)
+	t, err := store.LockTenant(tx, s.Dialect, tenantID, store.Exclusive).Only(sys)
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}

@@ -24,7 +24,7 @@ func (s *Service) SetPartnerFlag(ctx context.Context, tenantID int, isPartner bo
 	err := store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
 		// Exclusive: a creation under this partner holds it shared, so
 		// unflagging waits for creations in flight and sees their tenants.
-		t, err := s.lockTenant(tx, tenantID, true).Only(ctx)
+		t, err := store.LockTenant(tx, s.Dialect, tenantID, store.Exclusive).Only(ctx)
 		if err != nil {
 			return err
 		}

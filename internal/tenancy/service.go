@@ -9,11 +9,8 @@ package tenancy
 import (
 	"context"
 
-	"entgo.io/ent/dialect"
-
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/rule"
-	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/internal/clock"
 )
 
@@ -30,19 +27,4 @@ type Service struct {
 // memberships (a partner of 1,000 tenants).
 func (s *Service) readManaged(ctx context.Context, id int) (*ent.Tenant, error) {
 	return s.Client.Tenant.Get(rule.SystemContext(ctx), id)
-}
-
-// lockTenant reads a tenant row for the rest of tx, locked on PostgreSQL:
-// shared (other shared lockers go on, an exclusive one waits) or exclusive.
-// SQLite serialises write transactions already.
-func (s *Service) lockTenant(tx *ent.Tx, id int, exclusive bool) *ent.TenantQuery {
-	q := tx.Tenant.Query().Where(tenant.ID(id))
-	switch {
-	case s.Dialect != dialect.Postgres:
-	case exclusive:
-		q = q.ForUpdate()
-	default:
-		q = q.ForShare()
-	}
-	return q
 }

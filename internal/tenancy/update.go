@@ -56,7 +56,7 @@ func (s *Service) Update(ctx context.Context, in UpdateInput) (*ent.Tenant, erro
 		sys := rule.SystemContext(ctx)
 		// The tenant's lock: an end in flight finishes first, and the
 		// clock is read after it.
-		locked, err := s.lockTenant(tx, t.ID, true).Only(sys)
+		locked, err := store.LockTenant(tx, s.Dialect, t.ID, store.Exclusive).Only(sys)
 		if err != nil {
 			return err
 		}

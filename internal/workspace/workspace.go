@@ -1,7 +1,8 @@
 // Package workspace holds the rules for building a tenant's workspace through
-// the API (SPEC 8): admins invite members; admins and editors create spaces,
-// devices and installations; viewers only read. Who may is asked of the
-// access table; nothing links across tenants.
+// the API (SPEC 8): admins invite members, change their roles and remove
+// them (members.go, SPEC 11); admins and editors create spaces, devices and
+// installations; viewers only read. Each change records one audit event.
+// Who may is asked of the access table; nothing links across tenants.
 package workspace
 
 import (
@@ -11,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 
 	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/rule"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
@@ -30,8 +32,9 @@ const MaxName = 100
 
 // Service applies the workspace rules against one database.
 type Service struct {
-	Client *ent.Client
-	Clock  clock.Clock
+	Client  *ent.Client
+	Dialect string // ent's dialect name: how the tenant row is locked
+	Clock   clock.Clock
 }
 
 // InviteMember gives email a role in the tenant, creating an invited user
@@ -113,7 +116,24 @@ func (s *Service) CreateSpace(ctx context.Context, tenantID int, name string) (*
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return s.Client.Space.Create().SetTenantID(tenantID).SetName(n).SetCreatedAt(s.Clock.Now()).Save(ctx)
+	var sp *ent.Space
+	err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
+		now := s.Clock.Now()
+		// In the viewer's context: the privacy rule asks the access table
+		// a second time.
+		sp, err = tx.Space.Create().SetTenantID(tenantID).SetName(n).SetCreatedAt(now).Save(ctx)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Event{
+			TenantID: tenantID, Action: audit.SpaceCreate, Target: sp.ID,
+			After: map[string]any{"name": n},
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sp.Unwrap(), nil
 }
 
 // space loads a space the viewer can see (NOT_FOUND otherwise) and checks
@@ -152,13 +172,27 @@ func (s *Service) CreateDevice(ctx context.Context, spaceID int, name, serial st
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	d, err := s.Client.Device.Create().
-		SetTenantID(sp.TenantID).SetSpaceID(sp.ID).SetName(n).SetSerialNumber(sn).SetCreatedAt(s.Clock.Now()).
-		Save(ctx)
-	if sqlgraph.IsUniqueConstraintError(err) {
-		return nil, apperr.UserErrors{apperr.Field("serialNumber", apperr.Taken, "a device of this tenant already has this serial number")}
+	var d *ent.Device
+	err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
+		now := s.Clock.Now()
+		d, err = tx.Device.Create().
+			SetTenantID(sp.TenantID).SetSpaceID(sp.ID).SetName(n).SetSerialNumber(sn).SetCreatedAt(now).
+			Save(ctx)
+		if sqlgraph.IsUniqueConstraintError(err) {
+			return apperr.UserErrors{apperr.Field("serialNumber", apperr.Taken, "a device of this tenant already has this serial number")}
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Event{
+			TenantID: sp.TenantID, Action: audit.DeviceCreate, Target: d.ID,
+			After: map[string]any{"name": n, "serialNumber": sn, "spaceId": gid.Encode(sp.ID)},
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
-	return d, err
+	return d.Unwrap(), nil
 }
 
 // CreateInstallation installs an app in a space, optionally pinned to a
@@ -184,10 +218,28 @@ func (s *Service) CreateInstallation(ctx context.Context, spaceID int, name, app
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return s.Client.Installation.Create().
-		SetTenantID(sp.TenantID).SetSpaceID(sp.ID).SetNillableDeviceID(deviceID).
-		SetName(n).SetApp(a).SetCreatedAt(s.Clock.Now()).
-		Save(ctx)
+	var in *ent.Installation
+	err = store.WithTx(ctx, s.Client, func(tx *ent.Tx) error {
+		now := s.Clock.Now()
+		in, err = tx.Installation.Create().
+			SetTenantID(sp.TenantID).SetSpaceID(sp.ID).SetNillableDeviceID(deviceID).
+			SetName(n).SetApp(a).SetCreatedAt(now).
+			Save(ctx)
+		if err != nil {
+			return err
+		}
+		after := map[string]any{"name": n, "app": a, "spaceId": gid.Encode(sp.ID), "deviceId": nil}
+		if deviceID != nil {
+			after["deviceId"] = gid.Encode(*deviceID)
+		}
+		return audit.Record(ctx, tx, now, audit.Event{
+			TenantID: sp.TenantID, Action: audit.InstallationCreate, Target: in.ID, After: after,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return in.Unwrap(), nil
 }
 
 // validName validates a name input, adding an INVALID user error on its
