@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"net"
@@ -36,6 +37,9 @@ func (s *Server) authenticate(verifier *auth.Verifier, next http.Handler) http.H
 			if !limited(byAddr) {
 				next.ServeHTTP(w, r)
 			}
+		case err != nil && errors.Is(r.Context().Err(), context.Canceled):
+			// The client went away while its token was looked up: the
+			// request log says so (observe); not a failure of ours.
 		case err != nil:
 			s.log.ErrorContext(r.Context(), "authenticate", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
 			writeError(r.Context(), w, http.StatusServiceUnavailable, apperr.Internal, "internal error")
