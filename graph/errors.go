@@ -31,7 +31,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			out.Extensions = map[string]any{"code": string(apperr.Internal)}
 			return withRequestID(ctx, out)
 		}
-		code, msg := classify(err)
+		code, msg := Classify(err)
 		if code == "" {
 			// gqlgen's own request errors (parse, validation) keep theirs.
 			return withRequestID(ctx, gqlErr)
@@ -63,9 +63,11 @@ func withRequestID(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {
 	return e
 }
 
-// classify returns the code and caller-safe message of err; "" leaves a
-// gqlgen request error as it is.
-func classify(err error) (apperr.Code, string) {
+// Classify returns the code and caller-safe message of err; "" leaves a
+// gqlgen request error as it is. The GraphQL error presenter and the
+// invoice export (internal/server) both answer with it, so one failure has
+// one code on every path in.
+func Classify(err error) (apperr.Code, string) {
 	var e *apperr.Error
 	switch {
 	case errors.As(err, &e):

@@ -9,15 +9,14 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/phystack/managed-tenants-api/internal/apperr"
+	"github.com/phystack/managed-tenants-api/internal/clock"
 )
 
-// Layout is RFC 3339 in UTC with a "Z" and exactly milliseconds (SPEC 8).
-const Layout = "2006-01-02T15:04:05.000Z"
-
-// MarshalTime writes t in UTC with milliseconds.
+// MarshalTime writes t in UTC with milliseconds (clock.Format, which the
+// invoice export shares).
 func MarshalTime(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(t.UTC().Format(Layout)))
+		_, _ = io.WriteString(w, strconv.Quote(clock.Format(t)))
 	})
 }
 

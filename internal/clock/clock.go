@@ -22,3 +22,11 @@ func (c Clock) Now() time.Time {
 
 // Wall is the wall clock's Now, for schema defaults.
 func Wall() time.Time { return Clock(nil).Now() }
+
+// Layout is how the API writes an instant (SPEC 8's Time): RFC 3339 in UTC
+// with a "Z" and exactly milliseconds. The GraphQL Time scalar and the
+// invoice export both write through Format.
+const Layout = "2006-01-02T15:04:05.000Z"
+
+// Format writes t in UTC with Layout.
+func Format(t time.Time) string { return t.UTC().Format(Layout) }

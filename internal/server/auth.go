@@ -37,11 +37,12 @@ func (s *Server) authenticate(verifier *auth.Verifier, next http.Handler) http.H
 			if !limited(byAddr) {
 				next.ServeHTTP(w, r)
 			}
-		case err != nil && errors.Is(r.Context().Err(), context.Canceled):
-			// The client went away while its token was looked up: the
-			// request log says so (observe); not a failure of ours.
 		case err != nil:
-			s.log.ErrorContext(r.Context(), "authenticate", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
+			// A client that went away while its token was looked up is
+			// not a failure of ours: the request log says it (observe).
+			if !errors.Is(r.Context().Err(), context.Canceled) {
+				s.log.ErrorContext(r.Context(), "authenticate", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
+			}
 			writeError(r.Context(), w, http.StatusServiceUnavailable, apperr.Internal, "internal error")
 		case limited("token:" + hex.EncodeToString(auth.Hash(token))):
 		default:

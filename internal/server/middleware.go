@@ -65,7 +65,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r.WithContext(ctx))
 		route := r.URL.Path
 		switch route {
-		case "/", "/query", "/healthz", "/readyz", "/metrics":
+		case "/", "/query", InvoiceCSVPath, "/healthz", "/readyz", "/metrics":
 		default:
 			route = "other"
 		}
@@ -96,9 +96,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.metrics.ops.WithLabelValues(label).Inc()
 			s.metrics.opTime.WithLabelValues(label).Observe(d.Seconds())
 			attrs = append(attrs, slog.String("operation", op), slog.Int64("sql_statements", stmts.Load()))
-			if viewerID != 0 {
-				attrs = append(attrs, slog.String("viewer_id", gid.Encode(viewerID)))
-			}
+		}
+		if viewerID != 0 {
+			attrs = append(attrs, slog.String("viewer_id", gid.Encode(viewerID)))
 		}
 		s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 	})
@@ -173,6 +173,10 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 }
 
 func writeError(ctx context.Context, w http.ResponseWriter, status int, code apperr.Code, msg string) {
+	if wantsRESTErrors(ctx) {
+		writeRESTError(w, status, code, msg)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{

@@ -58,7 +58,8 @@ func New(st *store.Store, log *slog.Logger, now func() time.Time) *Server {
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
-	gql := graph.NewHandler(graph.NewResolver(s.store.Client, s.store.Dialect, clock.Clock(s.now)), s.log, graph.Options{
+	resolver := graph.NewResolver(s.store.Client, s.store.Dialect, clock.Clock(s.now))
+	gql := graph.NewHandler(resolver, s.log, graph.Options{
 		Limits:          graph.Limits(s.Config.Limits),
 		Introspection:   s.Config.Introspection,
 		APQCacheSize:    s.Config.APQCacheSize,
@@ -73,17 +74,26 @@ func (s *Server) Handler() http.Handler {
 	// One verifier per handler: its remembered tokens are this handler's.
 	verifier := auth.NewVerifier(s.store.Client, 10_000, s.Config.AuthCacheTTL)
 	var query http.Handler = s.authenticate(verifier, requestErrors(gql))
+	// The invoice export (SPEC 11) goes through the same layers as /query:
+	// readiness, body limit and timeout, CORS, token and rate limit, gzip.
+	var invoices http.Handler = s.authenticate(verifier, s.invoiceCSV(resolver.Billing))
 	if len(s.Config.CORSOrigins) > 0 {
 		// Without origins no CORS headers at all: only the server's own
 		// origin may call from a browser (rs/cors would allow "*").
-		query = cors.New(cors.Options{
+		opts := cors.Options{
 			AllowedOrigins: s.Config.CORSOrigins,
 			AllowedMethods: []string{http.MethodGet, http.MethodPost},
 			AllowedHeaders: []string{"Authorization", "Content-Type"},
 			MaxAge:         600,
-		}).Handler(query)
+		}
+		query = cors.New(opts).Handler(query)
+		// A download's file name is in Content-Disposition.
+		opts.AllowedMethods = []string{http.MethodGet}
+		opts.ExposedHeaders = []string{"Content-Disposition"}
+		invoices = cors.New(opts).Handler(invoices)
 	}
 	mux.Handle("/query", gzipFast(s.whenReady(s.limitBody(query))))
+	mux.Handle(InvoiceCSVPath, restErrors(gzipFast(s.whenReady(s.limitBody(invoices)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
