@@ -27,7 +27,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			// The client went away: nobody reads this answer, and one
 			// dropped dashboard would log an error per field. The request
 			// log says it once (server.observe).
-			out := &gqlerror.Error{Message: "the request was canceled", Path: gqlErr.Path, Locations: gqlErr.Locations, Err: err}
+			out := &gqlerror.Error{Message: "internal error", Path: gqlErr.Path, Locations: gqlErr.Locations, Err: err}
 			out.Extensions = map[string]any{"code": string(apperr.Internal)}
 			return withRequestID(ctx, out)
 		}
