@@ -23,6 +23,14 @@ import (
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		if canceled(ctx, err) {
+			// The client went away: nobody reads this answer, and one
+			// dropped dashboard would log an error per field. The request
+			// log says it once (server.observe).
+			out := &gqlerror.Error{Message: "internal error", Path: gqlErr.Path, Locations: gqlErr.Locations, Err: err}
+			out.Extensions = map[string]any{"code": string(apperr.Internal)}
+			return withRequestID(ctx, out)
+		}
 		code, msg := Classify(err)
 		if code == "" {
 			// gqlgen's own request errors (parse, validation) keep theirs.
@@ -36,6 +44,13 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Extensions = map[string]any{"code": string(code)}
 		return withRequestID(ctx, out)
 	}
+}
+
+// canceled: the request's client disconnected (its context was canceled),
+// whatever error that caused below (database/sql returns ctx.Err(); lib/pq
+// its own "canceling statement" error).
+func canceled(ctx context.Context, err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled)
 }
 
 func withRequestID(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {

@@ -265,29 +265,35 @@ func TestErrorPresenter(t *testing.T) {
 		code    string
 		message string
 		logged  bool
+		// canceled: the request's context is canceled (its client left).
+		canceled bool
 	}{
-		{"driver error", fmt.Errorf("billing: load: %w", fakePQError{}), "INTERNAL", "internal error", true},
+		{"driver error", fmt.Errorf("billing: load: %w", fakePQError{}), "INTERNAL", "internal error", true, false},
 		// What gqlgen hands the presenter for a raw resolver error: it wraps
 		// it in a *gqlerror.Error with Err set (ErrorOnPath,
 		// AddFieldLocationToError), message = the raw text.
-		{"driver error as gqlgen passes it", gqlerror.WrapPath(ast.Path{ast.PathName("partnerInvoice")}, fakePQError{}), "INTERNAL", "internal error", true},
-		{"wrapped driver error as gqlgen passes it", gqlerror.WrapPath(nil, fmt.Errorf("load: %w", fakePQError{})), "INTERNAL", "internal error", true},
-		{"typed error as gqlgen passes it", gqlerror.WrapPath(nil, apperr.ErrForbidden), "FORBIDDEN", "forbidden", false},
-		{"not found as gqlgen passes it", gqlerror.WrapPath(nil, &ent.NotFoundError{}), "NOT_FOUND", "not found", false},
+		{"driver error as gqlgen passes it", gqlerror.WrapPath(ast.Path{ast.PathName("partnerInvoice")}, fakePQError{}), "INTERNAL", "internal error", true, false},
+		{"wrapped driver error as gqlgen passes it", gqlerror.WrapPath(nil, fmt.Errorf("load: %w", fakePQError{})), "INTERNAL", "internal error", true, false},
+		{"typed error as gqlgen passes it", gqlerror.WrapPath(nil, apperr.ErrForbidden), "FORBIDDEN", "forbidden", false, false},
+		{"not found as gqlgen passes it", gqlerror.WrapPath(nil, &ent.NotFoundError{}), "NOT_FOUND", "not found", false, false},
 		// gqlgen's own input coercion error: no cause, a message for the caller.
-		{"input coercion", &gqlerror.Error{Message: "cannot use String as Int"}, "BAD_USER_INPUT", "cannot use String as Int", false},
-		{"plain error", errors.New("sql: database is closed"), "INTERNAL", "internal error", true},
-		{"context canceled", fmt.Errorf("query: %w", context.Canceled), "INTERNAL", "internal error", true},
-		{"privacy deny", privacy.Denyf("rule: tenant 7 is hidden"), "NOT_FOUND", "not found", false},
-		{"wrapped privacy deny", fmt.Errorf("load: %w", privacy.Deny), "NOT_FOUND", "not found", false},
-		{"ent not found", &ent.NotFoundError{}, "NOT_FOUND", "not found", false},
-		{"wrapped ent not found", fmt.Errorf("get: %w", &ent.NotFoundError{}), "NOT_FOUND", "not found", false},
-		{"no viewer", privacy.Denyf("%w", rule.ErrNoViewer), "UNAUTHENTICATED", apperr.ErrUnauthenticated.Message, false},
-		{"forbidden", apperr.ErrForbidden, "FORBIDDEN", "forbidden", false},
-		{"not found", apperr.ErrNotFound, "NOT_FOUND", "not found", false},
-		{"unauthenticated", apperr.ErrUnauthenticated, "UNAUTHENTICATED", apperr.ErrUnauthenticated.Message, false},
-		{"bad input keeps its message", apperr.New(apperr.BadUserInput, "period must be %s", "YYYY-MM"), "BAD_USER_INPUT", "period must be YYYY-MM", false},
-		{"wrapped typed error", fmt.Errorf("x: %w", apperr.ErrForbidden), "FORBIDDEN", "forbidden", false},
+		{"input coercion", &gqlerror.Error{Message: "cannot use String as Int"}, "BAD_USER_INPUT", "cannot use String as Int", false, false},
+		{"plain error", errors.New("sql: database is closed"), "INTERNAL", "internal error", true, false},
+		// A client that left is not logged per field (issue 11: 100 lines
+		// for one dropped dashboard); the request log says it once.
+		{"context canceled", fmt.Errorf("query: %w", context.Canceled), "INTERNAL", "internal error", false, false},
+		{"driver error of a canceled request", gqlerror.WrapPath(nil, fakePQError{}), "INTERNAL", "internal error", false, true},
+		{"deadline is still logged", fmt.Errorf("query: %w", context.DeadlineExceeded), "INTERNAL", "the request took too long and was stopped", true, false},
+		{"privacy deny", privacy.Denyf("rule: tenant 7 is hidden"), "NOT_FOUND", "not found", false, false},
+		{"wrapped privacy deny", fmt.Errorf("load: %w", privacy.Deny), "NOT_FOUND", "not found", false, false},
+		{"ent not found", &ent.NotFoundError{}, "NOT_FOUND", "not found", false, false},
+		{"wrapped ent not found", fmt.Errorf("get: %w", &ent.NotFoundError{}), "NOT_FOUND", "not found", false, false},
+		{"no viewer", privacy.Denyf("%w", rule.ErrNoViewer), "UNAUTHENTICATED", apperr.ErrUnauthenticated.Message, false, false},
+		{"forbidden", apperr.ErrForbidden, "FORBIDDEN", "forbidden", false, false},
+		{"not found", apperr.ErrNotFound, "NOT_FOUND", "not found", false, false},
+		{"unauthenticated", apperr.ErrUnauthenticated, "UNAUTHENTICATED", apperr.ErrUnauthenticated.Message, false, false},
+		{"bad input keeps its message", apperr.New(apperr.BadUserInput, "period must be %s", "YYYY-MM"), "BAD_USER_INPUT", "period must be YYYY-MM", false, false},
+		{"wrapped typed error", fmt.Errorf("x: %w", apperr.ErrForbidden), "FORBIDDEN", "forbidden", false, false},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -295,6 +301,11 @@ func TestErrorPresenter(t *testing.T) {
 			var logs bytes.Buffer
 			present := graph.ErrorPresenter(slog.New(slog.NewJSONHandler(&logs, nil)))
 			ctx := requestid.NewContext(context.Background(), fmt.Sprintf("req-%d", i))
+			if tc.canceled {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithCancel(ctx)
+				cancel()
+			}
 			got := present(ctx, tc.err)
 			if got == nil {
 				t.Fatal("nil error")

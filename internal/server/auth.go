@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"net"
@@ -37,7 +38,11 @@ func (s *Server) authenticate(verifier *auth.Verifier, next http.Handler) http.H
 				next.ServeHTTP(w, r)
 			}
 		case err != nil:
-			s.log.ErrorContext(r.Context(), "authenticate", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
+			// A client that went away while its token was looked up is
+			// not a failure of ours: the request log says it (observe).
+			if !errors.Is(r.Context().Err(), context.Canceled) {
+				s.log.ErrorContext(r.Context(), "authenticate", "request_id", requestid.FromContext(r.Context()), "error", err.Error())
+			}
 			writeError(r.Context(), w, http.StatusServiceUnavailable, apperr.Internal, "internal error")
 		case limited("token:" + hex.EncodeToString(auth.Hash(token))):
 		default:

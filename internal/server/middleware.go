@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -69,7 +70,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			route = "other"
 		}
 		d := time.Since(start)
-		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		status := strconv.Itoa(sw.status)
+		// A client that disconnected is counted apart (not by the status
+		// nobody received) and logged once, at info level, by this line.
+		canceled := errors.Is(r.Context().Err(), context.Canceled)
+		if canceled {
+			status = "canceled"
+		}
+		s.metrics.requests.WithLabelValues(route, status).Inc()
 		s.metrics.latency.WithLabelValues(route).Observe(d.Seconds())
 		info.mu.Lock()
 		op, viewerID := info.operation, info.viewerID
@@ -78,6 +86,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			slog.String("request_id", id), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Int("status", sw.status),
 			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		}
+		if canceled {
+			attrs = append(attrs, slog.Bool("canceled", true))
 		}
 		if route == "/query" {
 			s.metrics.sqlStmts.Observe(float64(stmts.Load()))
@@ -109,7 +120,12 @@ func (s *Server) observeResponse(ctx context.Context, next graphql.ResponseHandl
 	if res == nil {
 		return res
 	}
+	// The errors of a canceled request are the client's leaving, not
+	// failures: observe counts the request as canceled instead.
 	for _, e := range res.Errors {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			break
+		}
 		code, _ := e.Extensions["code"].(string)
 		if code == "" {
 			code = "OTHER"

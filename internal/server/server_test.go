@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/client"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/phystack/managed-tenants-api/internal/bench"
@@ -408,5 +410,60 @@ func TestMadeUpTokensShareTheAddressBucket(t *testing.T) {
 	// A real token still has its own bucket.
 	if res := api.HTTP(t, testkit.Request{Token: w.Token(w.Staff), Body: q}); res.Status != http.StatusOK {
 		t.Fatalf("a real token: %d", res.Status)
+	}
+}
+
+// A client that disconnects (issue 11) is one request log line at info
+// level, counted as canceled, not an error. With the token remembered
+// (AUTH_CACHE_TTL) the request passes authentication without the database;
+// without, it fails in the token lookup, which must not log an error
+// either. (Fields failing mid-flight: graph's TestCanceledFieldsAreNotLogged.)
+func TestCanceledRequestIsOneInfoLine(t *testing.T) {
+	t.Parallel()
+	for _, cacheTTL := range []time.Duration{time.Hour, 0} {
+		t.Run(fmt.Sprintf("auth cache %s", cacheTTL), func(t *testing.T) {
+			t.Parallel()
+			w := testkit.NewWorld(t)
+			api := testkit.NewAPI(t, w.Store, nil, func(s *server.Server) { s.Config.AuthCacheTTL = cacheTTL })
+			tok := w.Token(w.PartnerAdmin)
+			var warm struct{ Viewer struct{ IsStaff bool } }
+			api.Query(t, tok, `{ viewer { isStaff } }`, &warm, nil)
+
+			// Three root fields that each read the database.
+			q := `query Dropped($p: ID!) {
+			  a: tenant(id: $p) { displayName }
+			  b: tenant(id: $p) { managedTenants(first: 5) { totalCount } }
+			  c: viewer { memberships { role } }
+			}`
+			cancelNow := func(r *client.Request) {
+				ctx, cancel := context.WithCancel(r.HTTP.Context())
+				cancel()
+				r.HTTP = r.HTTP.WithContext(ctx)
+			}
+			if _, err := api.Send(tok, q, map[string]any{"p": testkit.ID(w.Partner.ID)}, cancelNow); err != nil {
+				t.Logf("the canceled request's answer: %v", err) // nobody reads it
+			}
+
+			var lines []map[string]any
+			for _, rec := range api.Log.Records() {
+				if rec["level"] != "INFO" || rec["msg"] != "request" {
+					lines = append(lines, rec) // anything but a request line
+					continue
+				}
+				if rec["canceled"] == true {
+					lines = append(lines, rec)
+				}
+			}
+			if len(lines) != 1 || lines[0]["canceled"] != true || lines[0]["level"] != "INFO" {
+				t.Fatalf("log lines besides the plain request lines = %v, want one info line canceled=true", lines)
+			}
+			metrics := string(api.HTTP(t, testkit.Request{Method: http.MethodGet, Path: "/metrics"}).Raw)
+			if !strings.Contains(metrics, `phystack_http_requests_total{route="/query",status="canceled"} 1`) {
+				t.Error("/metrics does not count the canceled request apart")
+			}
+			if strings.Contains(metrics, `phystack_graphql_errors_total{code="INTERNAL"}`) {
+				t.Error("/metrics counts the canceled request's fields as INTERNAL errors")
+			}
+		})
 	}
 }
