@@ -8,6 +8,8 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
@@ -230,7 +232,8 @@ func (r *managedTenantFilterResolver) Search(ctx context.Context, obj *ent.Tenan
 
 // Country is the resolver for the country field.
 func (r *managedTenantFilterResolver) Country(ctx context.Context, obj *ent.TenantWhereInput, data *string) error {
-	return tenancy.Country(obj, data)
+	// On the input field's path, not only the argument's.
+	return graphql.ErrorOnPath(ctx, tenancy.Country(obj, data))
 }
 
 // Status is the resolver for the status field.
