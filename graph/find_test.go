@@ -80,7 +80,9 @@ func (w *findWorld) find(t *testing.T, vars map[string]any) names {
 		}
 	}
 	vars["p"] = testkit.ID(w.partner.ID)
-	var got struct{ Tenant struct{ ManagedTenants names } }
+	var got struct {
+		Tenant struct{ ManagedTenants names }
+	}
 	w.api.Query(t, w.token, findQuery, &got, vars)
 	return got.Tenant.ManagedTenants
 }
@@ -206,7 +208,9 @@ func TestManagedTenantsStatusFilter(t *testing.T) {
 	var st struct {
 		Tenant struct {
 			ManagedTenants struct {
-				Edges []struct{ Node struct{ DisplayName, Status string } }
+				Edges []struct {
+					Node struct{ DisplayName, Status string }
+				}
 			}
 		}
 	}
@@ -308,14 +312,18 @@ func TestAccessManagedTenantsFilterTwins(t *testing.T) {
 	for i, where := range filters {
 		vars := map[string]any{"p": testkit.ID(w.Partner.ID), "where": where}
 		for _, u := range []*ent.User{w.PartnerAdmin, w.Staff} {
-			var got struct{ Tenant struct{ ManagedTenants names } }
+			var got struct {
+				Tenant struct{ ManagedTenants names }
+			}
 			api.Query(t, w.Token(u), q, &got, vars)
 			if !slices.Equal(sorted(got.Tenant.ManagedTenants.list()), wantSeen[i]) || got.Tenant.ManagedTenants.TotalCount != len(wantSeen[i]) {
 				t.Errorf("%s, %v: %+v, want %v", u.Email, where, got.Tenant.ManagedTenants, wantSeen[i])
 			}
 		}
 		for _, u := range []*ent.User{w.PartnerEditor, w.PartnerViewer} {
-			var got struct{ Tenant struct{ ManagedTenants names } }
+			var got struct {
+				Tenant struct{ ManagedTenants names }
+			}
 			api.Query(t, w.Token(u), q, &got, vars)
 			if mt := got.Tenant.ManagedTenants; mt.TotalCount != 0 || len(mt.Edges) != 0 {
 				t.Errorf("%s, %v: %+v, want empty", u.Email, where, mt)
@@ -327,7 +335,9 @@ func TestAccessManagedTenantsFilterTwins(t *testing.T) {
 	}
 	// The other partner's admin filtering its own (empty) list finds nothing
 	// of Partner's.
-	var got struct{ Tenant struct{ ManagedTenants names } }
+	var got struct {
+		Tenant struct{ ManagedTenants names }
+	}
 	api.Query(t, w.Token(w.OtherPartnerAdmin), q, &got, map[string]any{"p": testkit.ID(w.OtherPartner.ID), "where": map[string]any{"search": "sibling"}})
 	if mt := got.Tenant.ManagedTenants; mt.TotalCount != 0 || len(mt.Edges) != 0 {
 		t.Errorf("other partner: %+v", mt)
@@ -381,7 +391,9 @@ func TestManagedTenantsFiltersKeepStatementsConstant(t *testing.T) {
 		}
 		var afterCursor string
 		{
-			var got struct{ Tenant struct{ ManagedTenants names } }
+			var got struct {
+				Tenant struct{ ManagedTenants names }
+			}
 			api.Query(t, token, list, &got, map[string]any{"partner": b.PartnerID})
 			afterCursor = got.Tenant.ManagedTenants.Edges[0].Cursor
 		}
