@@ -5,8 +5,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"log"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
@@ -61,15 +63,106 @@ func nullableBilledTo(_ *gen.Graph, s *ast.Schema) error {
 	return nil
 }
 
+// Finding managed tenants (SPEC 11): Tenant is the one type with an entgql
+// where-input, and managed_tenants the one edge. Its Go type (ent.TenantWhereInput) is what entgql's eager
+// loading applies to managedTenants inside the level's one query; in
+// GraphQL the argument is ManagedTenantFilter (schema.graphqls), which
+// gqlgen binds to that Go type through input-field resolvers (gqlgen.yml),
+// so only search, country and status reach it. Where-inputs across edges
+// bypass privacy (ent issue 2957), so no other type or edge gets one,
+// whatever types and edges are added later (the Go type keeps a
+// HasManagedTenantsWith that no GraphQL input reaches).
+const filteredType = "Tenant"
+
+// whereInputOfTenantOnly skips the where-input of every type but Tenant,
+// and of every edge but Tenant.managed_tenants, before entgql's templates and schema read them.
+func whereInputOfTenantOnly(next gen.Generator) gen.Generator {
+	return gen.GenerateFunc(func(g *gen.Graph) error {
+		skip := func(ants *gen.Annotations) error {
+			ant := &entgql.Annotation{}
+			if *ants == nil {
+				*ants = gen.Annotations{}
+			}
+			if v := (*ants)[ant.Name()]; v != nil {
+				if err := ant.Decode(v); err != nil {
+					return err
+				}
+			}
+			ant.Skip |= entgql.SkipWhereInput
+			// Stored as loaded from the schema (JSON): the templates read
+			// Skip as a float64.
+			buf, err := json.Marshal(ant)
+			if err != nil {
+				return err
+			}
+			var raw map[string]any
+			if err := json.Unmarshal(buf, &raw); err != nil {
+				return err
+			}
+			(*ants)[ant.Name()] = raw
+			return nil
+		}
+		for _, n := range g.Nodes {
+			if n.Name != filteredType {
+				if err := skip(&n.Annotations); err != nil {
+					return err
+				}
+			}
+			for _, e := range n.Edges {
+				if n.Name == filteredType && e.Name == "managed_tenants" {
+					continue // the edge whose connection takes the filter
+				}
+				if err := skip(&e.Annotations); err != nil {
+					return err
+				}
+			}
+		}
+		return next.Generate(g)
+	})
+}
+
+// managedTenantFilter gives Tenant.managedTenants the where argument
+// ManagedTenantFilter and drops every generated *WhereInput type and every
+// other where argument from the schema: none may reach a client.
+func managedTenantFilter(_ *gen.Graph, s *ast.Schema) error {
+	t := s.Types[filteredType]
+	if t == nil || t.Fields.ForName("managedTenants") == nil {
+		return fmt.Errorf("no Tenant.managedTenants in the generated schema")
+	}
+	where := t.Fields.ForName("managedTenants").Arguments.ForName("where")
+	if where == nil {
+		return fmt.Errorf("no where argument on Tenant.managedTenants")
+	}
+	where.Type = ast.NamedType("ManagedTenantFilter", nil)
+	for name, def := range s.Types {
+		if strings.HasSuffix(name, "WhereInput") {
+			delete(s.Types, name)
+			continue
+		}
+		for _, f := range def.Fields {
+			if f.Name == "managedTenants" && def.Name == filteredType {
+				continue
+			}
+			for i := 0; i < len(f.Arguments); i++ {
+				if n := f.Arguments[i].Type.Name(); strings.HasSuffix(n, "WhereInput") {
+					f.Arguments = append(f.Arguments[:i], f.Arguments[i+1:]...)
+					i--
+				}
+			}
+		}
+	}
+	return nil
+}
+
 func main() {
 	ex, err := entgql.NewExtension(
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/ent.graphqls"),
 		entgql.WithConfigPath("./gqlgen.yml"),
-		// Where-inputs across edges bypass privacy (ent issue 2957): none.
-		entgql.WithWhereInputs(false),
+		// Tenant's only, for managedTenants(where:): see filteredType.
+		entgql.WithWhereInputs(true),
 		entgql.WithRelaySpec(true),
-		entgql.WithSchemaHook(authenticateNodeQueries, subscriptionsNewestFirst, nullableBilledTo),
+		entgql.WithSchemaHook(authenticateNodeQueries, subscriptionsNewestFirst, nullableBilledTo, managedTenantFilter),
 	)
 	if err != nil {
 		log.Fatalf("entgql extension: %v", err)
@@ -77,6 +170,7 @@ func main() {
 	err = entc.Generate("./ent/schema", &gen.Config{
 		Target:  "./ent",
 		Package: "github.com/phystack/managed-tenants-api/ent",
+		Hooks:   []gen.Hook{whereInputOfTenantOnly},
 		Features: []gen.Feature{
 			gen.FeaturePrivacy,
 			gen.FeatureEntQL,

@@ -1312,7 +1312,7 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&TenantClient{config: _q.config}).Query()
 			)
-			args := newTenantPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newTenantPaginateArgs(fieldArgs(ctx, new(TenantWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -1874,6 +1874,9 @@ func newTenantPaginateArgs(rv map[string]any) *tenantPaginateArgs {
 				args.opts = append(args.opts, WithTenantOrder(v))
 			}
 		}
+	}
+	if v, ok := rv[whereField].(*TenantWhereInput); ok {
+		args.opts = append(args.opts, WithTenantFilter(v.Filter))
 	}
 	return args
 }

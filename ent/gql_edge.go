@@ -165,10 +165,11 @@ func (_m *Tenant) Partner(ctx context.Context) (*Tenant, error) {
 }
 
 func (_m *Tenant) ManagedTenants(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *TenantOrder,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *TenantOrder, where *TenantWhereInput,
 ) (*TenantConnection, error) {
 	opts := []TenantPaginateOption{
 		WithTenantOrder(orderBy),
+		WithTenantFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]

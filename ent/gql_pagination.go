@@ -2658,6 +2658,20 @@ func (_m *TenantQuery) Paginate(
 }
 
 var (
+	// TenantOrderFieldCreatedAt orders Tenant by created_at.
+	TenantOrderFieldCreatedAt = &TenantOrderField{
+		Value: func(_m *Tenant) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: tenant.FieldCreatedAt,
+		toTerm: tenant.ByCreatedAt,
+		toCursor: func(_m *Tenant) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
 	// TenantOrderFieldDisplayName orders Tenant by display_name.
 	TenantOrderFieldDisplayName = &TenantOrderField{
 		Value: func(_m *Tenant) (ent.Value, error) {
@@ -2672,14 +2686,32 @@ var (
 			}
 		},
 	}
+	// TenantOrderFieldCountry orders Tenant by country.
+	TenantOrderFieldCountry = &TenantOrderField{
+		Value: func(_m *Tenant) (ent.Value, error) {
+			return _m.Country, nil
+		},
+		column: tenant.FieldCountry,
+		toTerm: tenant.ByCountry,
+		toCursor: func(_m *Tenant) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Country,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
 func (f TenantOrderField) String() string {
 	var str string
 	switch f.column {
+	case TenantOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
 	case TenantOrderFieldDisplayName.column:
 		str = "DISPLAY_NAME"
+	case TenantOrderFieldCountry.column:
+		str = "COUNTRY"
 	}
 	return str
 }
@@ -2696,8 +2728,12 @@ func (f *TenantOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("TenantOrderField %T must be a string", v)
 	}
 	switch str {
+	case "CREATED_AT":
+		*f = *TenantOrderFieldCreatedAt
 	case "DISPLAY_NAME":
 		*f = *TenantOrderFieldDisplayName
+	case "COUNTRY":
+		*f = *TenantOrderFieldCountry
 	default:
 		return fmt.Errorf("%s is not a valid TenantOrderField", str)
 	}

@@ -34,7 +34,9 @@ func connectionCost[Order any](child int, _ *entgql.Cursor[int], first *int, _ *
 // Complexity prices every connection by its page size.
 func Complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
-	c.Tenant.ManagedTenants = connectionCost[*ent.TenantOrder]
+	c.Tenant.ManagedTenants = func(child int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, o *ent.TenantOrder, _ *ent.TenantWhereInput) int {
+		return connectionCost(child, after, first, before, last, o)
+	}
 	c.Tenant.Spaces = connectionCost[*ent.SpaceOrder]
 	c.Tenant.Members = connectionCost[*ent.MembershipOrder]
 	c.Space.Devices = connectionCost[*ent.DeviceOrder]

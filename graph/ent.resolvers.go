@@ -40,8 +40,8 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 }
 
 // ManagedTenants is the resolver for the managedTenants field.
-func (r *tenantResolver) ManagedTenants(ctx context.Context, obj *ent.Tenant, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TenantOrder) (*ent.TenantConnection, error) {
-	conn, err := obj.ManagedTenants(ctx, after, first, before, last, orderBy)
+func (r *tenantResolver) ManagedTenants(ctx context.Context, obj *ent.Tenant, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TenantOrder, where *ent.TenantWhereInput) (*ent.TenantConnection, error) {
+	conn, err := obj.ManagedTenants(ctx, after, first, before, last, orderBy, where)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/membership"
@@ -269,13 +270,36 @@ func (r *viewerResolver) Memberships(ctx context.Context, obj *model.Viewer) ([]
 	return q.All(ctx)
 }
 
+// Search is the resolver for the search field.
+func (r *managedTenantFilterResolver) Search(ctx context.Context, obj *ent.TenantWhereInput, data *string) error {
+	tenancy.Search(obj, data)
+	return nil
+}
+
+// Country is the resolver for the country field.
+func (r *managedTenantFilterResolver) Country(ctx context.Context, obj *ent.TenantWhereInput, data *string) error {
+	// On the input field's path, not only the argument's.
+	return graphql.ErrorOnPath(ctx, tenancy.Country(obj, data))
+}
+
+// Status is the resolver for the status field.
+func (r *managedTenantFilterResolver) Status(ctx context.Context, obj *ent.TenantWhereInput, data *tenancy.Status) error {
+	return r.Tenancy.FilterStatus(obj, data)
+}
+
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 // Viewer returns generated.ViewerResolver implementation.
 func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
 
+// ManagedTenantFilter returns generated.ManagedTenantFilterResolver implementation.
+func (r *Resolver) ManagedTenantFilter() generated.ManagedTenantFilterResolver {
+	return &managedTenantFilterResolver{r}
+}
+
 type (
-	mutationResolver struct{ *Resolver }
-	viewerResolver   struct{ *Resolver }
+	mutationResolver            struct{ *Resolver }
+	viewerResolver              struct{ *Resolver }
+	managedTenantFilterResolver struct{ *Resolver }
 )

@@ -453,6 +453,16 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{TenantsColumns[11]},
 			},
+			{
+				Name:    "tenant_partner_id_country",
+				Unique:  false,
+				Columns: []*schema.Column{TenantsColumns[11], TenantsColumns[4]},
+			},
+			{
+				Name:    "tenant_partner_id_ends_at",
+				Unique:  false,
+				Columns: []*schema.Column{TenantsColumns[11], TenantsColumns[8]},
+			},
 		},
 	}
 	// UsersColumns holds the columns for the "users" table.

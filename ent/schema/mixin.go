@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
@@ -37,11 +38,16 @@ func (TenantOwned) Indexes() []ent.Index {
 
 func (m TenantOwned) Policy() ent.Policy { return rule.TenantOwnedPolicy(m.Read, m.Create) }
 
-// CreateTime adds an immutable created_at in UTC.
-type CreateTime struct{ mixin.Schema }
+// CreateTime adds an immutable created_at in UTC. FieldAnnotations go on
+// the field (e.g. an entgql order field), so a schema that orders by it
+// does not declare the field twice.
+type CreateTime struct {
+	mixin.Schema
+	FieldAnnotations []schema.Annotation
+}
 
-func (CreateTime) Fields() []ent.Field {
+func (m CreateTime) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("created_at").Immutable().Default(clock.Wall),
+		field.Time("created_at").Immutable().Default(clock.Wall).Annotations(m.FieldAnnotations...),
 	}
 }

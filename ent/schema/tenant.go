@@ -16,7 +16,9 @@ import (
 // Tenant is a customer workspace: standalone, a partner, or managed by one.
 type Tenant struct{ ent.Schema }
 
-func (Tenant) Mixin() []ent.Mixin { return []ent.Mixin{CreateTime{}} }
+func (Tenant) Mixin() []ent.Mixin {
+	return []ent.Mixin{CreateTime{FieldAnnotations: []schema.Annotation{entgql.OrderField("CREATED_AT")}}}
+}
 
 func (Tenant) Fields() []ent.Field {
 	return []ent.Field{
@@ -26,7 +28,8 @@ func (Tenant) Fields() []ent.Field {
 		// the hook); the unique index (partner_id, name_key) makes "unique
 		// per partner" race-free.
 		field.String("name_key").NotEmpty().Annotations(entgql.Skip()),
-		field.String("country").MinLen(2).MaxLen(2),
+		field.String("country").MinLen(2).MaxLen(2).
+			Annotations(entgql.OrderField("COUNTRY")),
 		field.String("currency").MinLen(3).MaxLen(3),
 		field.Int("billing_entity_id").Annotations(entgql.Skip()),
 		field.Enum("billing_type").GoType(enums.BillingType("")).Annotations(entgql.Type("BillingType")),
@@ -70,6 +73,10 @@ func (Tenant) Indexes() []ent.Index {
 			StorageKey("tenant_partner_id_name_key_running").
 			Annotations(entsql.IndexWhere("ends_at IS NULL")),
 		index.Fields("partner_id"),
+		// managedTenants(where: {country | status}) (SPEC 11): the partner's
+		// tenants of a country, and those ended or running at an instant.
+		index.Fields("partner_id", "country"),
+		index.Fields("partner_id", "ends_at"),
 	}
 }
 

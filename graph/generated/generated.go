@@ -43,6 +43,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Tenant() TenantResolver
 	Viewer() ViewerResolver
+	ManagedTenantFilter() ManagedTenantFilterResolver
 }
 
 type DirectiveRoot struct {
@@ -316,7 +317,7 @@ type ComplexityRoot struct {
 		EndsAt         func(childComplexity int) int
 		ID             func(childComplexity int) int
 		IsPartner      func(childComplexity int) int
-		ManagedTenants func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TenantOrder) int
+		ManagedTenants func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TenantOrder, where *ent.TenantWhereInput) int
 		Members        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MembershipOrder) int
 		Partner        func(childComplexity int) int
 		Spaces         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SpaceOrder) int
@@ -402,7 +403,7 @@ type QueryResolver interface {
 	PartnerInvoice(ctx context.Context, partnerID int, period string) (*model.Invoice, error)
 }
 type TenantResolver interface {
-	ManagedTenants(ctx context.Context, obj *ent.Tenant, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TenantOrder) (*ent.TenantConnection, error)
+	ManagedTenants(ctx context.Context, obj *ent.Tenant, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TenantOrder, where *ent.TenantWhereInput) (*ent.TenantConnection, error)
 
 	TenantPlan(ctx context.Context, obj *ent.Tenant) (*ent.Plan, error)
 	SupportPlan(ctx context.Context, obj *ent.Tenant) (*ent.Plan, error)
@@ -412,6 +413,12 @@ type TenantResolver interface {
 }
 type ViewerResolver interface {
 	Memberships(ctx context.Context, obj *model.Viewer) ([]*ent.Membership, error)
+}
+
+type ManagedTenantFilterResolver interface {
+	Search(ctx context.Context, obj *ent.TenantWhereInput, data *string) error
+	Country(ctx context.Context, obj *ent.TenantWhereInput, data *string) error
+	Status(ctx context.Context, obj *ent.TenantWhereInput, data *tenancy.Status) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1491,7 +1498,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Tenant.ManagedTenants(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.TenantOrder)), true
+		return e.ComplexityRoot.Tenant.ManagedTenants(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.TenantOrder), args["where"].(*ent.TenantWhereInput)), true
 	case "Tenant.members":
 		if e.ComplexityRoot.Tenant.Members == nil {
 			break
@@ -1696,6 +1703,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EndManagedTenantInput", ec.unmarshalInputEndManagedTenantInput),
 			graphql.NewInputUnmarshaler("InstallationOrder", ec.unmarshalInputInstallationOrder),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
+			graphql.NewInputUnmarshaler("ManagedTenantFilter", ec.unmarshalInputManagedTenantFilter),
 			graphql.NewInputUnmarshaler("MembershipOrder", ec.unmarshalInputMembershipOrder),
 			graphql.NewInputUnmarshaler("PlanOrder", ec.unmarshalInputPlanOrder),
 			graphql.NewInputUnmarshaler("PlanSubscriptionOrder", ec.unmarshalInputPlanSubscriptionOrder),
@@ -2076,6 +2084,24 @@ extend type Tenant {
   connection. Events about managed tenants are on their partner.
   """
   auditEvents(first: Int, after: Cursor, last: Int, before: Cursor, where: AuditEventFilter): AuditEventConnection!
+}
+
+"""
+Finding managed tenants (SPEC 11), the where argument of
+Tenant.managedTenants. Filters combine with AND; an absent or null field
+does not filter.
+"""
+input ManagedTenantFilter {
+  """
+  A substring of the display name, ignoring case: both are compared after
+  the normalisation of name uniqueness (NFC and Unicode case folding, so
+  "strasse" finds "Straße"; accents are kept). Blank does not filter.
+  """
+  search: String
+  "An ISO 3166-1 alpha-2 country, any case; anything else is BAD_USER_INPUT."
+  country: String
+  "ENDED: its end has passed; ACTIVE: no end, or one still to come."
+  status: TenantStatus
 }
 `, BuiltIn: false},
 	{Name: "../ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -2669,6 +2695,11 @@ type Tenant implements Node {
     Ordering options for Tenants returned from the connection.
     """
     orderBy: TenantOrder
+
+    """
+    Filtering options for Tenants returned from the connection.
+    """
+    where: ManagedTenantFilter
   ): TenantConnection!
   billingEntity: BillingEntity!
   createdBy: User
@@ -2798,7 +2829,9 @@ input TenantOrder {
 Properties by which Tenant connections can be ordered.
 """
 enum TenantOrderField {
+  CREATED_AT
   DISPLAY_NAME
+  COUNTRY
 }
 """
 The builtin Time type
@@ -4007,6 +4040,14 @@ func (ec *executionContext) field_Tenant_managedTenants_args(ctx context.Context
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.TenantWhereInput, error) {
+			return ec.unmarshalOManagedTenantFilter2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenantWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -8933,7 +8974,7 @@ func (ec *executionContext) _Tenant_managedTenants(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Tenant().ManagedTenants(ctx, obj, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.TenantOrder))
+			return ec.Resolvers.Tenant().ManagedTenants(ctx, obj, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.TenantOrder), fc.Args["where"].(*ent.TenantWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.TenantConnection) graphql.Marshaler {
@@ -11512,6 +11553,68 @@ func (ec *executionContext) unmarshalInputInviteMemberInput(ctx context.Context,
 func UnmarshalInviteMemberInput(ctx context.Context, raw any) (model.InviteMemberInput, error) {
 	var out model.InviteMemberInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "InviteMemberInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputManagedTenantFilter(ctx context.Context, obj any) (ent.TenantWhereInput, error) {
+	var it ent.TenantWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"search", "country", "status"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.ManagedTenantFilter().Search(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.ManagedTenantFilter().Country(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOTenantStatus2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.ManagedTenantFilter().Status(ctx, &it, data); err != nil {
+				return it, err
+			}
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalManagedTenantFilter unmarshals raw into the ManagedTenantFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalManagedTenantFilter(ctx context.Context, raw any) (ent.TenantWhereInput, error) {
+	var out ent.TenantWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ManagedTenantFilter", raw, &out)
 	return out, err
 }
 
@@ -15691,6 +15794,14 @@ func (ec *executionContext) marshalOJSON2map(ctx context.Context, sel ast.Select
 	return res
 }
 
+func (ec *executionContext) unmarshalOManagedTenantFilter2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenantWhereInput(ctx context.Context, v any) (*ent.TenantWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputManagedTenantFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembership(ctx context.Context, sel ast.SelectionSet, v *ent.Membership) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15941,6 +16052,36 @@ func (ec *executionContext) unmarshalOTenantOrder2ᚖgithubᚗcomᚋphystackᚋm
 	res, err := ec.unmarshalInputTenantOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) unmarshalOTenantStatus2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus(ctx context.Context, v any) (*tenancy.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOTenantStatus2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTenantStatus2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus(ctx context.Context, sel ast.SelectionSet, v *tenancy.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOTenantStatus2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOTenantStatus2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus = map[string]tenancy.Status{
+		"ACTIVE": tenancy.Active,
+		"ENDED":  tenancy.Ended,
+	}
+	marshalOTenantStatus2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐStatus = map[tenancy.Status]string{
+		tenancy.Active: "ACTIVE",
+		tenancy.Ended:  "ENDED",
+	}
+)
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {

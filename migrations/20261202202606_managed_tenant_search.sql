@@ -1,0 +1,11 @@
+-- +goose Up
+-- create index "tenant_partner_id_country" to table: "tenants"
+CREATE INDEX "tenant_partner_id_country" ON "tenants" ("partner_id", "country");
+-- create index "tenant_partner_id_ends_at" to table: "tenants"
+CREATE INDEX "tenant_partner_id_ends_at" ON "tenants" ("partner_id", "ends_at");
+
+-- +goose Down
+-- reverse: create index "tenant_partner_id_ends_at" to table: "tenants"
+DROP INDEX "tenant_partner_id_ends_at";
+-- reverse: create index "tenant_partner_id_country" to table: "tenants"
+DROP INDEX "tenant_partner_id_country";
