@@ -12,6 +12,7 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 
+	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/internal/auth"
 	"github.com/phystack/managed-tenants-api/internal/seed"
 	"github.com/phystack/managed-tenants-api/internal/server"
@@ -65,6 +66,7 @@ func startup(ctx context.Context, log *slog.Logger, st *store.Store, api *server
 			}
 		}
 		api.Playground.SetDemoTokens(offered)
+		api.Playground.SetDemoPartner(gid.Encode(d.PartnerID))
 	}
 	api.SetReady(true)
 	log.Info("ready", "store", st.Dialect)

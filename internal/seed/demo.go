@@ -47,6 +47,9 @@ var Personas = []struct{ Key, Email, Name string }{
 // Demo is what the demo seed prints.
 type Demo struct {
 	Tokens map[string]string `json:"tokens"`
+	// PartnerID is the demo partner (Nordic Signage Partners), the tenant
+	// GraphiQL's demo query opens on; not printed.
+	PartnerID int `json:"-"`
 }
 
 type planSpec struct {
@@ -148,7 +151,7 @@ func LoadDemo(ctx context.Context, client *ent.Client, ttl time.Duration) (*Demo
 		return nil, fmt.Errorf("seed: %w", err)
 	}
 	// Rotate: each run's tokens replace the previous run's.
-	demo := &Demo{Tokens: map[string]string{}}
+	demo := &Demo{Tokens: map[string]string{}, PartnerID: nordic.ID}
 	now := clock.Wall()
 	for _, p := range Personas {
 		u := users[p.Key]

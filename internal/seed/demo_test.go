@@ -16,6 +16,7 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/auth"
 	"github.com/phystack/managed-tenants-api/internal/billing"
 	"github.com/phystack/managed-tenants-api/internal/seed"
+	"github.com/phystack/managed-tenants-api/internal/server/graphiql"
 	"github.com/phystack/managed-tenants-api/internal/store"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
 )
@@ -473,5 +474,56 @@ func TestDemoLifeStatesThroughTheAPI(t *testing.T) {
 		if strings.HasPrefix(l, seed.EndedTenant+" ") {
 			t.Errorf("2026-12 bills the ended tenant: %s", l)
 		}
+	}
+}
+
+// GraphiQL's default query in demo mode (issue 10) runs without errors for
+// the partner admin it is offered to, and shows what it promises: a managed
+// tenant search with hits and the partner's audit events.
+func TestDemoQueryShowsSearchAndAuditEvents(t *testing.T) {
+	t.Parallel()
+	st := testkit.Store(t)
+	d := loadDemo(t, st)
+	api := testkit.NewAPI(t, st, nil)
+	var out struct {
+		Viewer struct{ User struct{ Email string } }
+		Tenant struct {
+			DisplayName    string
+			ManagedTenants struct {
+				TotalCount int
+				Edges      []struct {
+					Node struct {
+						ID, DisplayName, Country, Status string
+						EndsAt                           *string
+					}
+				}
+			}
+			AuditEvents struct {
+				Edges []struct {
+					Node struct {
+						At, Action string
+						TargetID   *string `json:"targetId"`
+						Actor      *struct{ Email string }
+						After      any
+					}
+				}
+			}
+		}
+	}
+	api.Query(t, d.Tokens["partnerAdmin"], graphiql.DemoQuery(testkit.ID(d.PartnerID)), &out, nil)
+	if out.Tenant.DisplayName != "Nordic Signage Partners" {
+		t.Errorf("demo query opens on %q, want the demo partner", out.Tenant.DisplayName)
+	}
+	mt := out.Tenant.ManagedTenants
+	if mt.TotalCount == 0 || mt.TotalCount != len(mt.Edges) {
+		t.Errorf("search found %d tenants (%d edges), want some, all on the first page", mt.TotalCount, len(mt.Edges))
+	}
+	for _, e := range mt.Edges {
+		if !strings.Contains(strings.ToLower(e.Node.DisplayName), "or") {
+			t.Errorf("search \"or\" found %q", e.Node.DisplayName)
+		}
+	}
+	if len(out.Tenant.AuditEvents.Edges) == 0 {
+		t.Error("the demo partner's audit log is empty in the demo query")
 	}
 }

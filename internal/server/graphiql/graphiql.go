@@ -40,8 +40,9 @@ type Token struct{ Name, Token string }
 type Page struct {
 	Endpoint string
 
-	mu     sync.RWMutex
-	tokens []Token
+	mu      sync.RWMutex
+	tokens  []Token
+	partner string
 }
 
 // SetDemoTokens offers tokens in the page (dev mode: serve --demo).
@@ -49,6 +50,36 @@ func (p *Page) SetDemoTokens(tokens []Token) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tokens = append([]Token(nil), tokens...)
+}
+
+// SetDemoPartner makes the default query open on the demo partner (its
+// global id): a managed-tenant search and its latest audit events.
+func (p *Page) SetDemoPartner(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.partner = id
+}
+
+// DemoQuery is the default query in dev mode: what a partner admin's
+// console shows first (SPEC 11), on the partner with global id partnerID.
+func DemoQuery(partnerID string) string {
+	return `# The demo partner's customers whose name holds "or" (search, country and
+# status filter; orderBy DISPLAY_NAME, CREATED_AT or COUNTRY), and the
+# partner's latest audit events (who changed what, newest first).
+query Console($partner: ID! = "` + partnerID + `") {
+  viewer { user { email } }
+  tenant(id: $partner) {
+    displayName
+    managedTenants(first: 10, where: { search: "or" }, orderBy: { field: CREATED_AT, direction: DESC }) {
+      totalCount
+      edges { node { id displayName country status endsAt } }
+    }
+    auditEvents(first: 5) {
+      edges { node { at action targetId actor { email } after } }
+    }
+  }
+}
+`
 }
 
 const defaultQuery = `{
@@ -61,16 +92,20 @@ const defaultQuery = `{
 
 func (p *Page) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	p.mu.RLock()
-	tokens := p.tokens
+	tokens, partner := p.tokens, p.partner
 	p.mu.RUnlock()
-	cfg := map[string]any{"endpoint": p.Endpoint, "query": defaultQuery}
+	query := defaultQuery
+	if partner != "" {
+		query = DemoQuery(partner)
+	}
+	cfg := map[string]any{"endpoint": p.Endpoint, "query": query}
 	if len(tokens) > 0 {
 		var b strings.Builder
 		b.WriteString("# Demo tokens (dev mode). The Headers tab holds the first; swap in another:\n")
 		for _, t := range tokens {
 			b.WriteString("#   " + t.Name + ": " + t.Token + "\n")
 		}
-		cfg["query"] = b.String() + defaultQuery
+		cfg["query"] = b.String() + query
 		h, _ := json.MarshalIndent(map[string]string{"Authorization": "Bearer " + tokens[0].Token}, "", "  ")
 		cfg["headers"] = string(h)
 	}

@@ -58,3 +58,21 @@ func TestPageOffersDemoTokens(t *testing.T) {
 		t.Error("only the first token goes in the headers")
 	}
 }
+
+// With a demo partner, the default query opens on it (search and audit
+// log); without one it stays the viewer query.
+func TestPageOpensOnTheDemoPartner(t *testing.T) {
+	p := &Page{Endpoint: "/query"}
+	_, html := get(t, p, "/")
+	if strings.Contains(html, "managedTenants") {
+		t.Error("the page outside dev mode opens on a partner")
+	}
+	p.SetDemoTokens([]Token{{"partnerAdmin", "phy_aaa"}})
+	p.SetDemoPartner("VGVuYW50OjE")
+	_, html = get(t, p, "/")
+	for _, want := range []string{`VGVuYW50OjE`, `managedTenants(first: 10, where:`, `auditEvents(first: 5)`, `partnerAdmin: phy_aaa`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
