@@ -449,11 +449,6 @@ var (
 				},
 			},
 			{
-				Name:    "tenant_partner_id",
-				Unique:  false,
-				Columns: []*schema.Column{TenantsColumns[11]},
-			},
-			{
 				Name:    "tenant_partner_id_country",
 				Unique:  false,
 				Columns: []*schema.Column{TenantsColumns[11], TenantsColumns[4]},
