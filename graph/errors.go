@@ -23,7 +23,7 @@ import (
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-		if canceled(ctx, err) {
+		if Canceled(ctx, err) {
 			// The client went away: nobody reads this answer, and one
 			// dropped dashboard would log an error per field. The request
 			// log says it once (server.observe).
@@ -46,10 +46,11 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// canceled: the request's client disconnected (its context was canceled),
+// Canceled: the request's client disconnected (its context was canceled),
 // whatever error that caused below (database/sql returns ctx.Err(); lib/pq
-// its own "canceling statement" error).
-func canceled(ctx context.Context, err error) bool {
+// its own "canceling statement" error). Not a failure of ours: not logged
+// as an error (the request log line says it once).
+func Canceled(ctx context.Context, err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled)
 }
 

@@ -78,7 +78,7 @@ func (s *Server) answerError(ctx context.Context, w http.ResponseWriter, err err
 	if code == "" {
 		code, msg = apperr.Internal, "internal error"
 	}
-	if code == apperr.Internal {
+	if code == apperr.Internal && !graph.Canceled(ctx, err) {
 		s.log.ErrorContext(ctx, "internal error", "request_id", requestid.FromContext(ctx), "error", err.Error())
 	}
 	if code == apperr.Unauthenticated {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -443,6 +444,13 @@ func TestCanceledRequestIsOneInfoLine(t *testing.T) {
 			if _, err := api.Send(tok, q, map[string]any{"p": testkit.ID(w.Partner.ID)}, cancelNow); err != nil {
 				t.Logf("the canceled request's answer: %v", err) // nobody reads it
 			}
+			// The invoice export, dropped the same way.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			req := httptest.NewRequestWithContext(ctx, http.MethodGet,
+				"/invoices.csv?partnerId="+testkit.ID(w.Partner.ID)+"&period=2026-11", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			api.Handler().ServeHTTP(httptest.NewRecorder(), req)
 
 			var lines []map[string]any
 			for _, rec := range api.Log.Records() {
@@ -454,11 +462,17 @@ func TestCanceledRequestIsOneInfoLine(t *testing.T) {
 					lines = append(lines, rec)
 				}
 			}
-			if len(lines) != 1 || lines[0]["canceled"] != true || lines[0]["level"] != "INFO" {
-				t.Fatalf("log lines besides the plain request lines = %v, want one info line canceled=true", lines)
+			if len(lines) != 2 {
+				t.Fatalf("log lines besides the plain request lines = %v, want one info line canceled=true per request", lines)
+			}
+			for _, l := range lines {
+				if l["canceled"] != true || l["level"] != "INFO" {
+					t.Errorf("log line %v, want an info request line with canceled=true", l)
+				}
 			}
 			metrics := string(api.HTTP(t, testkit.Request{Method: http.MethodGet, Path: "/metrics"}).Raw)
-			if !strings.Contains(metrics, `phystack_http_requests_total{route="/query",status="canceled"} 1`) {
+			if !strings.Contains(metrics, `phystack_http_requests_total{route="/query",status="canceled"} 1`) ||
+				!strings.Contains(metrics, `phystack_http_requests_total{route="/invoices.csv",status="canceled"} 1`) {
 				t.Error("/metrics does not count the canceled request apart")
 			}
 			if strings.Contains(metrics, `phystack_graphql_errors_total{code="INTERNAL"}`) {

@@ -53,6 +53,10 @@ func NewAPI(t testing.TB, st *store.Store, now func() time.Time, opts ...func(*s
 	return &API{URL: srv.URL, Log: logs, handler: h, transport: tr}
 }
 
+// Handler is the server's handler, for a test that must hand it a request
+// of its own (a context it cancels).
+func (a *API) Handler() http.Handler { return a.handler }
+
 // Debug is a NewAPI option: responses carry extensions.sqlStatements.
 func Debug(s *server.Server) { s.Debug = true }
 
