@@ -493,3 +493,58 @@ func TestAuditLogStatements(t *testing.T) {
 		t.Errorf("one log: %v statements with 3 events, %v with 120: the cost grows with the events", byEvents[3], byEvents[120])
 	}
 }
+
+// The read ahead of a page's logs (one hand-written statement for all its
+// tenants) keeps the readers of each log: the partner admin sees its
+// managed tenants, but only the log of the one it is an ADMIN of (Managed;
+// not Sibling's), staff see every log.
+func TestAuditLogReadAheadKeepsItsReaders(t *testing.T) {
+	t.Parallel()
+	l := newLife(t)
+	base := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for _, tn := range []*ent.Tenant{l.Managed, l.Sibling} {
+		for i := range 3 {
+			recordEvent(t, l.Client, tn, l.PartnerAdmin, "test.e", base.Add(time.Duration(i)*time.Second))
+		}
+	}
+	q := `query($id: ID!) { tenant(id: $id) { managedTenants(first: 50) { edges { node { id
+	  auditEvents(first: 5) { totalCount edges { node { id action } } } } } } } }`
+	for _, tc := range []struct {
+		who   string
+		token string
+		want  map[string]int // events read, by tenant id
+	}{
+		{"partner admin", l.Token(l.PartnerAdmin), map[string]int{testkit.ID(l.Managed.ID): 3, testkit.ID(l.Sibling.ID): 0}},
+		{"staff", l.Token(l.Staff), map[string]int{testkit.ID(l.Managed.ID): 3, testkit.ID(l.Sibling.ID): 3}},
+	} {
+		var got struct {
+			Tenant struct {
+				ManagedTenants struct {
+					Edges []struct {
+						Node struct {
+							ID          string
+							AuditEvents struct {
+								TotalCount int
+								Edges      []struct{ Node struct{ ID, Action string } }
+							}
+						}
+					}
+				}
+			}
+		}
+		l.api.Query(t, tc.token, q, &got, map[string]any{"id": testkit.ID(l.Partner.ID)})
+		if len(got.Tenant.ManagedTenants.Edges) < 2 {
+			t.Fatalf("%s sees %d managed tenants", tc.who, len(got.Tenant.ManagedTenants.Edges))
+		}
+		for _, e := range got.Tenant.ManagedTenants.Edges {
+			want, ok := tc.want[e.Node.ID]
+			if !ok {
+				continue // a tenant of the world without events
+			}
+			if a := e.Node.AuditEvents; a.TotalCount != want || len(a.Edges) != want {
+				t.Errorf("%s reads %d events (total %d) of tenant %s in the read ahead, want %d",
+					tc.who, len(a.Edges), a.TotalCount, e.Node.ID, want)
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/graph/loaders"
@@ -14,11 +15,14 @@ import (
 // alias with its arguments) for the whole page at once (audit.Pages: one
 // statement, and one for the actors), so the dashboard's logs cost the
 // same for 2 tenants as for 50. Pages with cursors, or whose arguments do
-// not decode, are left to each tenant's resolver.
+// not decode, are left to each tenant's resolver, and so are mutations:
+// the pages are kept for the operation, and a later mutation field of the
+// same operation must see the events the earlier ones wrote.
 func prefetchAuditLogs(ctx context.Context, client *ent.Client, l *loaders.Loaders, ids []int) {
 	fc := graphql.GetFieldContext(ctx)
 	oc := graphql.GetOperationContext(ctx)
-	if fc == nil || oc == nil || fc.Field.Field == nil || len(ids) == 0 {
+	if fc == nil || oc == nil || fc.Field.Field == nil || len(ids) == 0 ||
+		oc.Operation == nil || oc.Operation.Operation != ast.Query {
 		return
 	}
 	for _, edges := range sub(oc, fc.Field.Selections, "edges", "TenantConnection") {
@@ -50,9 +54,6 @@ func prefetchAuditLogs(ctx context.Context, client *ent.Client, l *loaders.Loade
 							actors = actors || af.Name == "actor"
 						}
 					}
-				}
-				if client == nil {
-					continue
 				}
 				pages, err := audit.Pages(ctx, client, ids, first, last, where, actors)
 				if err != nil || pages == nil {
