@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/phystack/managed-tenants-api/ent"
+	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/privacy"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
 	"github.com/phystack/managed-tenants-api/internal/apperr"
@@ -206,6 +207,34 @@ func Require(ctx context.Context, client *ent.Client, tenantID int, a Action) (*
 		return nil, apperr.ErrForbidden
 	}
 	return t, nil
+}
+
+// Recheck decides a again on the rows client sees now (a transaction's,
+// after the tenant's lock), with the viewer's roles read anew through
+// client: what Require decided may have changed while the change waited
+// for the lock, and the request's viewer remembers the roles it read
+// before. Its answers are Require's.
+func Recheck(ctx context.Context, client *ent.Client, tenantID int, a Action) error {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return apperr.ErrUnauthenticated
+	}
+	fresh := viewer.NewLazy(v.UserID, v.Email, v.Staff, func(ctx context.Context, ids []int) (map[int]enums.Role, error) {
+		ms, err := client.Membership.Query().
+			Where(membership.UserID(v.UserID), membership.TenantIDIn(ids...)).
+			Select(membership.FieldTenantID, membership.FieldRole).
+			All(privacy.DecisionContext(ctx, privacy.Allow))
+		if err != nil {
+			return nil, err
+		}
+		roles := make(map[int]enums.Role, len(ms))
+		for _, m := range ms {
+			roles[m.TenantID] = m.Role
+		}
+		return roles, nil
+	})
+	_, err := Require(viewer.NewContext(ctx, fresh), client, tenantID, a)
+	return err
 }
 
 // requireOfPartner is Require for the rules of a tenant's managing partner

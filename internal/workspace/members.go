@@ -12,7 +12,6 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/audit"
 	"github.com/phystack/managed-tenants-api/internal/store"
-	"github.com/phystack/managed-tenants-api/internal/viewer"
 )
 
 // The members of a tenant (SPEC 11): its admins change roles and remove
@@ -117,7 +116,7 @@ func (s *Service) memberChange(ctx context.Context, membershipID int, a access.A
 		// What Require decided may have changed while this change waited
 		// for the lock: decide again on the committed rows (the request's
 		// viewer remembers the roles it read before).
-		if err := callerIsAdmin(ctx, tx, t.ID); err != nil {
+		if err := access.Recheck(ctx, tx.Client(), t.ID, a); err != nil {
 			return err
 		}
 		if err := s.writable(t, "membershipId"); err != nil {
@@ -132,28 +131,6 @@ func (s *Service) memberChange(ctx context.Context, membershipID int, a access.A
 		}
 		return change(tx, m, m.Edges.User.Email)
 	})
-}
-
-// callerIsAdmin is access's rule for the member actions, asked again of
-// the rows the transaction sees: NOT_FOUND for a caller who is no longer a
-// member, FORBIDDEN for one who is no longer ADMIN.
-func callerIsAdmin(ctx context.Context, tx *ent.Tx, tenantID int) error {
-	v := viewer.FromContext(ctx)
-	if v == nil {
-		return apperr.ErrUnauthenticated
-	}
-	mine, err := tx.Membership.Query().
-		Where(membership.TenantID(tenantID), membership.UserID(v.UserID)).
-		Only(rule.SystemContext(ctx))
-	switch {
-	case ent.IsNotFound(err):
-		return apperr.ErrNotFound
-	case err != nil:
-		return err
-	case !mine.Role.AtLeast(enums.RoleAdmin):
-		return apperr.ErrForbidden
-	}
-	return nil
 }
 
 // keepsAnAdmin refuses giving m the role to (removing it, for "") when m is
