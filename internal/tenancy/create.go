@@ -204,7 +204,7 @@ func takenName() apperr.UserError {
 func (s *Service) nameTaken(ctx context.Context, partnerID int, name string, except int) (bool, error) {
 	return s.Client.Tenant.Query().
 		Where(tenant.PartnerID(partnerID), tenant.NameKey(validate.Key(name)), tenant.IDNEQ(except),
-			tenant.Or(tenant.EndsAtIsNil(), tenant.EndsAtGT(s.Clock.Now()))).
+			runningAt(s.Clock.Now())).
 		Exist(rule.SystemContext(ctx))
 }
 

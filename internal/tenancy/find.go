@@ -60,13 +60,20 @@ func (s *Service) FilterStatus(w *ent.TenantWhereInput, status *Status) error {
 	return nil
 }
 
+// runningAt: the tenants that have not ended at now (no end, or one still
+// to come); the boundary of access.HasEnded. They keep their names and
+// their partner a partner.
+func runningAt(now time.Time) predicate.Tenant {
+	return tenant.Or(tenant.EndsAtIsNil(), tenant.EndsAtGT(now))
+}
+
 // statusAt is the predicate of the tenants of a status at now.
 func statusAt(status Status, now time.Time) (predicate.Tenant, error) {
 	switch status {
 	case Ended:
 		return tenant.EndsAtLTE(now), nil
 	case Active:
-		return tenant.Or(tenant.EndsAtIsNil(), tenant.EndsAtGT(now)), nil
+		return runningAt(now), nil
 	}
 	return nil, apperr.New(apperr.BadUserInput, "status %q is not a tenant status", status)
 }

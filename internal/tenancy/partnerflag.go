@@ -38,7 +38,7 @@ func (s *Service) SetPartnerFlag(ctx context.Context, tenantID int, isPartner bo
 		if !isPartner {
 			// Ended managed tenants no longer keep it a partner.
 			n, err := tx.Tenant.Query().
-				Where(tenant.PartnerID(t.ID), tenant.Or(tenant.EndsAtIsNil(), tenant.EndsAtGT(s.Clock.Now()))).
+				Where(tenant.PartnerID(t.ID), runningAt(s.Clock.Now())).
 				Count(sys)
 			if err != nil {
 				return err
