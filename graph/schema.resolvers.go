@@ -18,6 +18,7 @@ import (
 	"github.com/phystack/managed-tenants-api/graph/generated"
 	"github.com/phystack/managed-tenants-api/graph/loaders"
 	"github.com/phystack/managed-tenants-api/graph/model"
+	"github.com/phystack/managed-tenants-api/internal/access"
 	"github.com/phystack/managed-tenants-api/internal/audit"
 	"github.com/phystack/managed-tenants-api/internal/tenancy"
 	"github.com/phystack/managed-tenants-api/internal/viewer"
@@ -173,12 +174,11 @@ func (r *planSubscriptionResolver) MonthlyPrice(ctx context.Context, obj *ent.Su
 
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
-	v := viewer.FromContext(ctx)
-	u, err := r.Client.User.Get(ctx, v.UserID)
+	u, err := access.Self(ctx, r.Client)
 	if err != nil {
 		return nil, err
 	}
-	return &model.Viewer{User: u, IsStaff: v.Staff}, nil
+	return &model.Viewer{User: u, IsStaff: viewer.FromContext(ctx).Staff}, nil
 }
 
 // Tenant is the resolver for the tenant field.

@@ -223,6 +223,10 @@ func run() error {
 		_, n, err := clients[w].Do(ctx, bench.Viewer, nil)
 		return n, err
 	}
+	small := func(ctx context.Context, w, _ int) (int, error) {
+		_, n, err := clients[w].Do(ctx, bench.Small, nil)
+		return n, err
+	}
 	runID := time.Now().UnixNano()
 	create := func(ctx context.Context, w, i int) (int, error) {
 		res, n, err := clients[w].Do(ctx, bench.Create, map[string]any{"in": map[string]any{
@@ -299,6 +303,7 @@ func run() error {
 		{"tree", conc, tree},
 		{"catalog", conc, catalog},
 		{"viewer", conc, viewerOp},
+		{"small", conc, small},
 		{"create", conc, create},
 		{"plan_change", conc, changePlans},
 	} {

@@ -209,6 +209,19 @@ func Require(ctx context.Context, client *ent.Client, tenantID int, a Action) (*
 	return t, nil
 }
 
+// Self reads the viewer's own user. A viewer always sees itself (SPEC 2),
+// so the read skips the user filter, whose membership subqueries cost
+// PostgreSQL more to plan (0.34 ms for a partner admin of 1,000 tenants)
+// than the whole read without them (0.04 ms): the console asks it on every
+// page.
+func Self(ctx context.Context, client *ent.Client) (*ent.User, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, apperr.ErrUnauthenticated
+	}
+	return client.User.Get(privacy.DecisionContext(ctx, privacy.Allow), v.UserID)
+}
+
 // Recheck decides a again on the rows client sees now (a transaction's,
 // after the tenant's lock), with the viewer's roles read anew through
 // client: what Require decided may have changed while the change waited

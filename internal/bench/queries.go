@@ -57,6 +57,10 @@ const Catalog = `query Catalog($partner: ID!) {
 // Viewer is the console's first query.
 const Viewer = `{ viewer { memberships { role tenant { displayName } } } }`
 
+// Small is the smallest query a console asks (issue 11: who am I), where
+// the cost of a request is everything around the answer.
+const Small = `{ viewer { user { email } } }`
+
 // Create makes a managed tenant.
 const Create = `mutation Create($in: CreateManagedTenantInput!) {
   createManagedTenant(input: $in) { managedTenant { id } userErrors { field code message } }
