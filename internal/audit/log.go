@@ -58,6 +58,15 @@ var NewestFirst = &ent.AuditEventOrder{
 	Field:     ent.AuditEventOrderFieldCreatedAt,
 }
 
+// newer is NewestFirst between two events (and the order Pages' SQL
+// reads in): a sort function.
+func newer(a, b *ent.AuditEvent) int {
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return b.ID - a.ID
+}
+
 // Page is one page of tenant's log, newest first, narrowed by f (nil:
 // everything). The viewer's access filters the rows (see above).
 func Page(ctx context.Context, tenant *ent.Tenant, after *ent.Cursor, first *int, before *ent.Cursor, last *int, f *Filter) (*ent.AuditEventConnection, error) {
@@ -153,13 +162,8 @@ func Pages(ctx context.Context, client *ent.Client, tenantIDs []int, first, last
 		byTenant[r.TenantID] = append(byTenant[r.TenantID], r)
 	}
 	for id, nodes := range byTenant {
-		// Newest first; the last page is read oldest first, then turned.
-		slices.SortFunc(nodes, func(a, b *ent.AuditEvent) int {
-			if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-				return c
-			}
-			return b.ID - a.ID
-		})
+		// The last page is read oldest first, then turned.
+		slices.SortFunc(nodes, newer)
 		conn := out[id]
 		if v, err := nodes[0].Value(totalColumn); err == nil {
 			conn.TotalCount = toInt(v)
