@@ -8,7 +8,7 @@ PKGS := ./...
 ## generate: regenerate ent + entgql, then gqlgen (in that order)
 generate:
 	$(GO) run -mod=mod ./ent/entc.go
-	$(GO) run -mod=mod github.com/99designs/gqlgen
+	$(GO) run -mod=mod ./graph/compiledgen/gqlgen
 
 ## check-generate: fail when generating changes the tree
 check-generate: generate

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -11,8 +12,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/phystack/managed-tenants-api/graph/compiled"
 	"github.com/phystack/managed-tenants-api/graph/generated"
 	"github.com/phystack/managed-tenants-api/graph/loaders"
+	"github.com/phystack/managed-tenants-api/internal/sqlcount"
 )
 
 // Options configure the handler.
@@ -23,6 +26,37 @@ type Options struct {
 	// HeavyOperations bounds the heavy operations (complexity >=
 	// HeavyComplexity) executing at once; 0 = no bound.
 	HeavyOperations int
+	// Executor chooses who executes queries (default ExecutorCompiled).
+	Executor Executor
+}
+
+// Executor chooses who executes query root fields.
+type Executor string
+
+const (
+	// ExecutorCompiled answers each query root field whose selection the
+	// generated writers support by its compiled plan (graph/compiled), and
+	// the others, mutations and any root field that meets an error by
+	// gqlgen's executor.
+	ExecutorCompiled Executor = "compiled"
+	// ExecutorGQLGen runs everything through gqlgen's executor.
+	ExecutorGQLGen Executor = "gqlgen"
+	// ExecutorVerify runs both and adds an error to any answer where they
+	// differ (the differential tests; twice the work).
+	ExecutorVerify Executor = "verify"
+)
+
+// UnmarshalText accepts the three executors (EXECUTOR).
+func (e *Executor) UnmarshalText(text []byte) error {
+	switch v := Executor(text); v {
+	case ExecutorCompiled, ExecutorGQLGen, ExecutorVerify:
+		*e = v
+		return nil
+	case "":
+		*e = ExecutorCompiled
+		return nil
+	}
+	return fmt.Errorf("unknown executor %q (compiled, gqlgen or verify)", text)
 }
 
 // NewHandler builds the GraphQL handler explicitly (NewDefaultServer is
@@ -30,11 +64,12 @@ type Options struct {
 // APQ, optional introspection, the operation limits, the error presenter and
 // panic recovery.
 func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{
+	es := generated.NewExecutableSchema(generated.Config{
 		Resolvers:  r,
 		Directives: Directives(),
 		Complexity: Complexity(),
-	}))
+	})
+	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -58,6 +93,19 @@ func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(loaders.NewContext(ctx, loaders.New(r.Billing)))
 	})
+	if opts.Executor != ExecutorGQLGen {
+		srv.AroundRootFields(generated.CompiledRootFields(es, compiled.Options{
+			Verify: opts.Executor == ExecutorVerify,
+			// The verifying run's statements are not the request's.
+			Shadow: func(ctx context.Context) context.Context {
+				ctx, _ = sqlcount.NewContext(ctx)
+				return ctx
+			},
+			Mismatch: func(ctx context.Context, msg string) {
+				log.ErrorContext(ctx, "compiled read path differs from gqlgen", "error", msg)
+			},
+		}))
+	}
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(Recover(log))
 	return srv

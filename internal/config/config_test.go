@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phystack/managed-tenants-api/graph"
 	"github.com/phystack/managed-tenants-api/internal/server"
 )
 
@@ -44,7 +45,8 @@ func TestDefaults(t *testing.T) {
 	if c.Server.HeavyOperations != runtime.GOMAXPROCS(0) || c.Server.RatePerSecond != 500 || c.Server.RateBurst != 1000 ||
 		c.Server.MaxBodyBytes != 1<<20 || c.Server.RequestTimeout != 15*time.Second || !c.Server.Introspection ||
 		c.Server.APQCacheSize != 1000 || c.Server.AuthCacheTTL != 10*time.Second || c.Server.Limits.MaxDepth != 20 ||
-		c.Server.Limits.MaxAliases != 50 || c.Server.Limits.MaxFields != 1000 || c.Server.Limits.MaxComplexity != 1_000_000 {
+		c.Server.Limits.MaxAliases != 50 || c.Server.Limits.MaxFields != 1000 || c.Server.Limits.MaxComplexity != 1_000_000 ||
+		c.Server.Executor != graph.ExecutorCompiled {
 		t.Fatalf("the documented defaults: %+v", c.Server)
 	}
 }
@@ -69,6 +71,7 @@ func TestEveryVariableOverrides(t *testing.T) {
 		"APQ_CACHE_SIZE":       "0",
 		"AUTH_CACHE_TTL":       "0s",
 		"MAX_HEAVY_OPERATIONS": "0",
+		"EXECUTOR":             "gqlgen",
 	}
 	var read []string
 	for _, v := range variables(reflect.TypeFor[Config](), map[string]string{}) {
@@ -104,6 +107,7 @@ func TestEveryVariableOverrides(t *testing.T) {
 			APQCacheSize:    0,
 			HeavyOperations: 0,
 			AuthCacheTTL:    0,
+			Executor:        graph.ExecutorGQLGen,
 		},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -135,6 +139,7 @@ func TestBadValueNamesTheVariable(t *testing.T) {
 		"AUTH_CACHE_TTL":  "soon",
 		"INTROSPECTION":   "maybe",
 		"DEBUG":           "yes",
+		"EXECUTOR":        "fast",
 	} {
 		unsetAll(t)
 		t.Setenv(name, value)

@@ -31,6 +31,10 @@ type Config struct {
 	// AuthCacheTTL is how long a verified token is remembered (0: checked
 	// in the database on every request); see auth.Verifier.
 	AuthCacheTTL time.Duration `env:"AUTH_CACHE_TTL"`
+	// Executor: compiled (default: the compiled read path, see
+	// graph/compiled), gqlgen (gqlgen's executor only) or verify (both,
+	// compared; the tests).
+	Executor graph.Executor `env:"EXECUTOR"`
 }
 
 // Limits is graph.Limits with the variables that set its fields: graph
@@ -72,5 +76,6 @@ func DefaultConfig() Config {
 		// dashboards per second as 4 or 8, in half the memory.
 		HeavyOperations: runtime.GOMAXPROCS(0),
 		AuthCacheTTL:    10 * time.Second,
+		Executor:        graph.ExecutorCompiled,
 	}
 }

@@ -64,6 +64,7 @@ func (s *Server) Handler() http.Handler {
 		Introspection:   s.Config.Introspection,
 		APQCacheSize:    s.Config.APQCacheSize,
 		HeavyOperations: s.Config.HeavyOperations,
+		Executor:        s.Config.Executor,
 	})
 	s.limiter = NewLimiter(s.Config)
 	gql.AroundResponses(s.observeResponse)

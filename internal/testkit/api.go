@@ -11,6 +11,8 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/99designs/gqlgen/client"
 
 	"github.com/phystack/managed-tenants-api/ent/gid"
+	"github.com/phystack/managed-tenants-api/graph"
 	"github.com/phystack/managed-tenants-api/internal/server"
 	"github.com/phystack/managed-tenants-api/internal/store"
 )
@@ -42,10 +45,25 @@ func NewAPI(t testing.TB, st *store.Store, now func() time.Time, opts ...func(*s
 	t.Helper()
 	logs := &LogBuffer{}
 	s := server.New(st, slog.New(slog.NewJSONHandler(logs, nil)), now)
+	// Every query of the suite runs through the compiled read path and
+	// gqlgen's executor, compared (issue 11), unless EXECUTOR says otherwise.
+	s.Config.Executor = graph.ExecutorVerify
+	if v := os.Getenv("EXECUTOR"); v != "" {
+		if err := s.Config.Executor.UnmarshalText([]byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, o := range opts {
 		o(s)
 	}
 	h := s.Handler()
+	t.Cleanup(func() {
+		// A difference is also an error in its response; this catches the
+		// tests that do not look at errors.
+		if strings.Contains(logs.String(), mismatchLog) {
+			t.Errorf("the compiled read path and gqlgen's executor answered differently:\n%s", logs)
+		}
+	})
 	srv := httptest.NewServer(h)
 	// Not decompressing, so that gzip stays visible to protocol tests.
 	tr := &http.Transport{DisableCompression: true}
@@ -59,6 +77,15 @@ func (a *API) Handler() http.Handler { return a.handler }
 
 // Debug is a NewAPI option: responses carry extensions.sqlStatements.
 func Debug(s *server.Server) { s.Debug = true }
+
+// mismatchLog is the log message of a difference between the executors.
+const mismatchLog = "compiled read path differs from gqlgen"
+
+// Executor is a NewAPI option that chooses the executor (default
+// graph.ExecutorVerify, or EXECUTOR's).
+func Executor(e graph.Executor) func(*server.Server) {
+	return func(s *server.Server) { s.Config.Executor = e }
+}
 
 // Unlimited is a NewAPI option for tests that send as fast as they can
 // (fuzzing): no per-token rate limit.

@@ -1,0 +1,202 @@
+package compiled
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Field is one field of a plan: gqlgen's collected field (so resolvers see
+// the same field, arguments and selections), its JSON key, and for a field of
+// an object type the fields collected for that type.
+type Field struct {
+	graphql.CollectedField
+	// Key is `"alias":`.
+	Key []byte
+	// Children are the object's fields, nil for a leaf.
+	Children []Field
+	// Slot indexes the per-execution state of the field (its arguments and
+	// field context, built once however many parents it has).
+	Slot int
+}
+
+// Plan is the compiled plan of one root field.
+type Plan struct {
+	Root  Field
+	Slots int
+}
+
+// docPlans are the plans of one document and operation, per root field and
+// per value of the variables that @skip and @include read (the only inputs
+// of field collection besides the document).
+type docPlans struct {
+	vars  []string // variables read by @skip/@include, sorted, no repeats
+	mu    sync.Mutex
+	plans map[string]*Plan // nil value: the root field is outside the subset
+}
+
+// planner compiles and keeps plans.
+type planner struct {
+	schema   *ast.Schema
+	supports func(object, field string) bool
+	docs     *lru.Cache[string, *docPlans]
+}
+
+func newPlanner(schema *ast.Schema, supports func(object, field string) bool, size int) *planner {
+	docs, err := lru.New[string, *docPlans](size)
+	if err != nil {
+		panic(err) // only for size <= 0, which New never passes
+	}
+	return &planner{schema: schema, supports: supports, docs: docs}
+}
+
+// plan returns the plan of the root field f of oc's operation, or nil when
+// its selection is outside the subset (then gqlgen's executor answers it).
+func (p *planner) plan(oc *graphql.OperationContext, f graphql.CollectedField) *Plan {
+	docKey := oc.OperationName + "\x00" + oc.RawQuery
+	d, ok := p.docs.Get(docKey)
+	if !ok {
+		d = &docPlans{vars: conditionVariables(oc.Doc), plans: map[string]*Plan{}}
+		p.docs.Add(docKey, d)
+	}
+	var key strings.Builder
+	key.WriteString(f.Alias)
+	for _, name := range d.vars {
+		fmt.Fprintf(&key, "\x00%v", oc.Variables[name])
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if pl, ok := d.plans[key.String()]; ok {
+		return pl
+	}
+	var pl *Plan
+	c := compiler{oc: oc, p: p}
+	if root, ok := c.field(rootType(p.schema, oc.Operation.Operation), f); ok {
+		pl = &Plan{Root: root, Slots: c.slots}
+	}
+	d.plans[key.String()] = pl
+	return pl
+}
+
+func rootType(s *ast.Schema, op ast.Operation) string {
+	switch op {
+	case ast.Query:
+		if s.Query != nil {
+			return s.Query.Name
+		}
+	case ast.Mutation:
+		if s.Mutation != nil {
+			return s.Mutation.Name
+		}
+	}
+	return ""
+}
+
+type compiler struct {
+	oc    *graphql.OperationContext
+	p     *planner
+	slots int
+}
+
+// field compiles f, a field of the object type parent.
+func (c *compiler) field(parent string, f graphql.CollectedField) (Field, bool) {
+	out := Field{CollectedField: f, Slot: c.slots}
+	c.slots++
+	out.Key = append(AppendString(nil, f.Alias), ':')
+	if len(f.Deferrables) > 0 {
+		return out, false // @defer: gqlgen's incremental delivery
+	}
+	if f.Name == "__typename" {
+		return out, true
+	}
+	if !c.p.supports(parent, f.Name) {
+		return out, false
+	}
+	def := c.p.schema.Types[parent]
+	if def == nil {
+		return out, false
+	}
+	fd := def.Fields.ForName(f.Name)
+	if fd == nil {
+		return out, false
+	}
+	t := c.p.schema.Types[fd.Type.Name()]
+	if t == nil {
+		return out, false
+	}
+	switch t.Kind {
+	case ast.Scalar, ast.Enum:
+		return out, true
+	case ast.Object:
+		satisfies := append([]string{t.Name}, t.Interfaces...)
+		for _, child := range graphql.CollectFields(c.oc, f.Selections, satisfies) {
+			cf, ok := c.field(t.Name, child)
+			if !ok {
+				return out, false
+			}
+			out.Children = append(out.Children, cf)
+		}
+		return out, true
+	default:
+		// Interfaces and unions need the concrete type of each value:
+		// gqlgen's executor answers them.
+		return out, false
+	}
+}
+
+// conditionVariables lists the variables read by @skip/@include (and @defer)
+// anywhere in doc.
+func conditionVariables(doc *ast.QueryDocument) []string {
+	seen := map[string]bool{}
+	var walk func(ast.SelectionSet)
+	dirs := func(ds ast.DirectiveList) {
+		for _, d := range ds {
+			for _, a := range d.Arguments {
+				collectVariables(a.Value, seen)
+			}
+		}
+	}
+	walk = func(set ast.SelectionSet) {
+		for _, s := range set {
+			switch s := s.(type) {
+			case *ast.Field:
+				dirs(s.Directives)
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				dirs(s.Directives)
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				dirs(s.Directives)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		walk(op.SelectionSet)
+	}
+	for _, fr := range doc.Fragments {
+		walk(fr.SelectionSet)
+	}
+	out := make([]string, 0, len(seen))
+	for name := range seen {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func collectVariables(v *ast.Value, seen map[string]bool) {
+	if v == nil {
+		return
+	}
+	if v.Kind == ast.Variable {
+		seen[v.Raw] = true
+	}
+	for _, c := range v.Children {
+		collectVariables(c.Value, seen)
+	}
+}
