@@ -60,21 +60,54 @@ func (e APITokenEdges) UserOrErr() (*User, error) {
 	return nil, &NotLoadedError{edge: "user"}
 }
 
+// apitokenScan holds the scan destinations of one APIToken row.
+type apitokenScan struct {
+	values [8]any
+	a1     [2]sql.NullInt64
+	a2     [1]sql.NullString
+	a3     [3]sql.NullTime
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*APIToken) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(apitokenScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n1 := 0
+	n2 := 0
+	n3 := 0
 	for i := range columns {
 		switch columns[i] {
 		case apitoken.FieldTokenHash:
 			values[i] = new([]byte)
 		case apitoken.FieldID, apitoken.FieldUserID:
-			values[i] = new(sql.NullInt64)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case apitoken.FieldLabel:
-			values[i] = new(sql.NullString)
+			if n2 < len(h.a2) {
+				values[i] = &h.a2[n2]
+				n2++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case apitoken.FieldCreatedAt, apitoken.FieldExpiresAt, apitoken.FieldLastUsedAt:
-			values[i] = new(sql.NullTime)
+			if n3 < len(h.a3) {
+				values[i] = &h.a3[n3]
+				n3++
+			} else {
+				values[i] = new(sql.NullTime)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

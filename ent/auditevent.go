@@ -77,21 +77,54 @@ func (e AuditEventEdges) ActorOrErr() (*User, error) {
 	return nil, &NotLoadedError{edge: "actor"}
 }
 
+// auditeventScan holds the scan destinations of one AuditEvent row.
+type auditeventScan struct {
+	values [9]any
+	a1     [3]sql.NullInt64
+	a2     [2]sql.NullString
+	a3     [1]sql.NullTime
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*AuditEvent) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(auditeventScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n1 := 0
+	n2 := 0
+	n3 := 0
 	for i := range columns {
 		switch columns[i] {
 		case auditevent.FieldBefore, auditevent.FieldAfter:
 			values[i] = new([]byte)
 		case auditevent.FieldID, auditevent.FieldTenantID, auditevent.FieldActorID:
-			values[i] = new(sql.NullInt64)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case auditevent.FieldAction, auditevent.FieldTarget:
-			values[i] = new(sql.NullString)
+			if n2 < len(h.a2) {
+				values[i] = &h.a2[n2]
+				n2++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case auditevent.FieldCreatedAt:
-			values[i] = new(sql.NullTime)
+			if n3 < len(h.a3) {
+				values[i] = &h.a3[n3]
+				n3++
+			} else {
+				values[i] = new(sql.NullTime)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

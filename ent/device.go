@@ -87,19 +87,52 @@ func (e DeviceEdges) InstallationsOrErr() ([]*Installation, error) {
 	return nil, &NotLoadedError{edge: "installations"}
 }
 
+// deviceScan holds the scan destinations of one Device row.
+type deviceScan struct {
+	values [8]any
+	a0     [3]sql.NullInt64
+	a1     [3]sql.NullString
+	a2     [1]sql.NullTime
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Device) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(deviceScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n0 := 0
+	n1 := 0
+	n2 := 0
 	for i := range columns {
 		switch columns[i] {
 		case device.FieldID, device.FieldTenantID, device.FieldSpaceID:
-			values[i] = new(sql.NullInt64)
+			if n0 < len(h.a0) {
+				values[i] = &h.a0[n0]
+				n0++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case device.FieldName, device.FieldSerialNumber, device.FieldSerialKey:
-			values[i] = new(sql.NullString)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case device.FieldCreatedAt:
-			values[i] = new(sql.NullTime)
+			if n2 < len(h.a2) {
+				values[i] = &h.a2[n2]
+				n2++
+			} else {
+				values[i] = new(sql.NullTime)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

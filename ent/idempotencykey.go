@@ -34,19 +34,52 @@ type IdempotencyKey struct {
 	partitionTotal int
 }
 
+// idempotencykeyScan holds the scan destinations of one IdempotencyKey row.
+type idempotencykeyScan struct {
+	values [8]any
+	a0     [3]sql.NullInt64
+	a1     [3]sql.NullString
+	a2     [1]sql.NullTime
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(idempotencykeyScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n0 := 0
+	n1 := 0
+	n2 := 0
 	for i := range columns {
 		switch columns[i] {
 		case idempotencykey.FieldID, idempotencykey.FieldPartnerID, idempotencykey.FieldTenantID:
-			values[i] = new(sql.NullInt64)
+			if n0 < len(h.a0) {
+				values[i] = &h.a0[n0]
+				n0++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case idempotencykey.FieldMutation, idempotencykey.FieldKey, idempotencykey.FieldRequestDigest:
-			values[i] = new(sql.NullString)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case idempotencykey.FieldCreatedAt:
-			values[i] = new(sql.NullTime)
+			if n2 < len(h.a2) {
+				values[i] = &h.a2[n2]
+				n2++
+			} else {
+				values[i] = new(sql.NullTime)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

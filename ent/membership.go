@@ -71,19 +71,52 @@ func (e MembershipEdges) UserOrErr() (*User, error) {
 	return nil, &NotLoadedError{edge: "user"}
 }
 
+// membershipScan holds the scan destinations of one Membership row.
+type membershipScan struct {
+	values [6]any
+	a0     [3]sql.NullInt64
+	a1     [1]sql.NullString
+	a2     [1]sql.NullTime
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Membership) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(membershipScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n0 := 0
+	n1 := 0
+	n2 := 0
 	for i := range columns {
 		switch columns[i] {
 		case membership.FieldID, membership.FieldTenantID, membership.FieldUserID:
-			values[i] = new(sql.NullInt64)
+			if n0 < len(h.a0) {
+				values[i] = &h.a0[n0]
+				n0++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case membership.FieldRole:
-			values[i] = new(sql.NullString)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case membership.FieldCreatedAt:
-			values[i] = new(sql.NullTime)
+			if n2 < len(h.a2) {
+				values[i] = &h.a2[n2]
+				n2++
+			} else {
+				values[i] = new(sql.NullTime)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

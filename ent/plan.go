@@ -73,19 +73,52 @@ func (e PlanEdges) SubscriptionsOrErr() ([]*Subscription, error) {
 	return nil, &NotLoadedError{edge: "subscriptions"}
 }
 
+// planScan holds the scan destinations of one Plan row.
+type planScan struct {
+	values [9]any
+	a0     [1]sql.NullBool
+	a1     [3]sql.NullInt64
+	a2     [4]sql.NullString
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Plan) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(planScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n0 := 0
+	n1 := 0
+	n2 := 0
 	for i := range columns {
 		switch columns[i] {
 		case plan.FieldActive:
-			values[i] = new(sql.NullBool)
+			if n0 < len(h.a0) {
+				values[i] = &h.a0[n0]
+				n0++
+			} else {
+				values[i] = new(sql.NullBool)
+			}
 		case plan.FieldID, plan.FieldCatalogID, plan.FieldMonthlyPrice:
-			values[i] = new(sql.NullInt64)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case plan.FieldKind, plan.FieldCode, plan.FieldName, plan.FieldCurrency:
-			values[i] = new(sql.NullString)
+			if n2 < len(h.a2) {
+				values[i] = &h.a2[n2]
+				n2++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

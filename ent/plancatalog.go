@@ -62,17 +62,43 @@ func (e PlanCatalogEdges) TenantsOrErr() ([]*Tenant, error) {
 	return nil, &NotLoadedError{edge: "tenants"}
 }
 
+// plancatalogScan holds the scan destinations of one PlanCatalog row.
+type plancatalogScan struct {
+	values [4]any
+	a0     [1]sql.NullInt64
+	a1     [2]sql.NullString
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*PlanCatalog) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(plancatalogScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n0 := 0
+	n1 := 0
 	for i := range columns {
 		switch columns[i] {
 		case plancatalog.FieldID:
-			values[i] = new(sql.NullInt64)
+			if n0 < len(h.a0) {
+				values[i] = &h.a0[n0]
+				n0++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case plancatalog.FieldName, plancatalog.FieldCurrency:
-			values[i] = new(sql.NullString)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

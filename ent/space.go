@@ -79,19 +79,52 @@ func (e SpaceEdges) InstallationsOrErr() ([]*Installation, error) {
 	return nil, &NotLoadedError{edge: "installations"}
 }
 
+// spaceScan holds the scan destinations of one Space row.
+type spaceScan struct {
+	values [5]any
+	a0     [2]sql.NullInt64
+	a1     [1]sql.NullString
+	a2     [1]sql.NullTime
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Space) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(spaceScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n0 := 0
+	n1 := 0
+	n2 := 0
 	for i := range columns {
 		switch columns[i] {
 		case space.FieldID, space.FieldTenantID:
-			values[i] = new(sql.NullInt64)
+			if n0 < len(h.a0) {
+				values[i] = &h.a0[n0]
+				n0++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case space.FieldName:
-			values[i] = new(sql.NullString)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case space.FieldCreatedAt:
-			values[i] = new(sql.NullTime)
+			if n2 < len(h.a2) {
+				values[i] = &h.a2[n2]
+				n2++
+			} else {
+				values[i] = new(sql.NullTime)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -92,19 +92,52 @@ func (e SubscriptionEdges) BilledToOrErr() (*Tenant, error) {
 	return nil, &NotLoadedError{edge: "billed_to"}
 }
 
+// subscriptionScan holds the scan destinations of one Subscription row.
+type subscriptionScan struct {
+	values [10]any
+	a0     [5]sql.NullInt64
+	a1     [2]sql.NullString
+	a2     [2]sql.NullTime
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Subscription) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(subscriptionScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n0 := 0
+	n1 := 0
+	n2 := 0
 	for i := range columns {
 		switch columns[i] {
 		case subscription.FieldID, subscription.FieldTenantID, subscription.FieldPlanID, subscription.FieldBilledToID, subscription.FieldMonthlyPrice:
-			values[i] = new(sql.NullInt64)
+			if n0 < len(h.a0) {
+				values[i] = &h.a0[n0]
+				n0++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case subscription.FieldKind, subscription.FieldCurrency:
-			values[i] = new(sql.NullString)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case subscription.FieldStartedAt, subscription.FieldEndedAt:
-			values[i] = new(sql.NullTime)
+			if n2 < len(h.a2) {
+				values[i] = &h.a2[n2]
+				n2++
+			} else {
+				values[i] = new(sql.NullTime)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

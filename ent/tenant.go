@@ -211,21 +211,61 @@ func (e TenantEdges) AuditEventsOrErr() ([]*AuditEvent, error) {
 	return nil, &NotLoadedError{edge: "audit_events"}
 }
 
+// tenantScan holds the scan destinations of one Tenant row.
+type tenantScan struct {
+	values [14]any
+	a0     [1]sql.NullBool
+	a1     [5]sql.NullInt64
+	a2     [5]sql.NullString
+	a3     [2]sql.NullTime
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Tenant) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(tenantScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n0 := 0
+	n1 := 0
+	n2 := 0
+	n3 := 0
 	for i := range columns {
 		switch columns[i] {
 		case tenant.FieldIsPartner:
-			values[i] = new(sql.NullBool)
+			if n0 < len(h.a0) {
+				values[i] = &h.a0[n0]
+				n0++
+			} else {
+				values[i] = new(sql.NullBool)
+			}
 		case tenant.FieldID, tenant.FieldBillingEntityID, tenant.FieldPartnerID, tenant.FieldPlanCatalogID, tenant.FieldCreatedByID:
-			values[i] = new(sql.NullInt64)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case tenant.FieldDisplayName, tenant.FieldNameKey, tenant.FieldCountry, tenant.FieldCurrency, tenant.FieldBillingType:
-			values[i] = new(sql.NullString)
+			if n2 < len(h.a2) {
+				values[i] = &h.a2[n2]
+				n2++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case tenant.FieldCreatedAt, tenant.FieldEndsAt:
-			values[i] = new(sql.NullTime)
+			if n3 < len(h.a3) {
+				values[i] = &h.a3[n3]
+				n3++
+			} else {
+				values[i] = new(sql.NullTime)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

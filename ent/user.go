@@ -67,21 +67,61 @@ func (e UserEdges) TokensOrErr() ([]*APIToken, error) {
 	return nil, &NotLoadedError{edge: "tokens"}
 }
 
+// userScan holds the scan destinations of one User row.
+type userScan struct {
+	values [7]any
+	a0     [2]sql.NullBool
+	a1     [1]sql.NullInt64
+	a2     [2]sql.NullString
+	a3     [1]sql.NullTime
+	total  sql.NullInt64
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	h := new(userScan)
+	var values []any
+	if len(columns) <= len(h.values) {
+		values = h.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
+	n0 := 0
+	n1 := 0
+	n2 := 0
+	n3 := 0
 	for i := range columns {
 		switch columns[i] {
 		case user.FieldIsStaff, user.FieldInvited:
-			values[i] = new(sql.NullBool)
+			if n0 < len(h.a0) {
+				values[i] = &h.a0[n0]
+				n0++
+			} else {
+				values[i] = new(sql.NullBool)
+			}
 		case user.FieldID:
-			values[i] = new(sql.NullInt64)
+			if n1 < len(h.a1) {
+				values[i] = &h.a1[n1]
+				n1++
+			} else {
+				values[i] = new(sql.NullInt64)
+			}
 		case user.FieldEmail, user.FieldName:
-			values[i] = new(sql.NullString)
+			if n2 < len(h.a2) {
+				values[i] = &h.a2[n2]
+				n2++
+			} else {
+				values[i] = new(sql.NullString)
+			}
 		case user.FieldCreatedAt:
-			values[i] = new(sql.NullTime)
+			if n3 < len(h.a3) {
+				values[i] = &h.a3[n3]
+				n3++
+			} else {
+				values[i] = new(sql.NullTime)
+			}
 		case totalCountColumn:
-			values[i] = new(sql.NullInt64)
+			values[i] = &h.total
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -1,6 +1,7 @@
 package gid
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -44,4 +45,19 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode(%q) = %d, not a valid id", s, id)
 		}
 	})
+}
+
+// AppendID, the compiled read path's writer, writes what MarshalID writes,
+// which is the quoted global id.
+func TestAppendIDWritesMarshalID(t *testing.T) {
+	for _, id := range []int{0, 1, 42, 1 << 32, 3<<32 + 17, 9<<32 + 123456789, -5} {
+		var b bytes.Buffer
+		MarshalID(id).MarshalGQL(&b)
+		if got := AppendID([]byte("x"), id); string(got) != "x"+b.String() || b.String() != strconv.Quote(Encode(id)) {
+			t.Errorf("id %d: AppendID %s, MarshalID %s, quoted Encode %s", id, got, b.String(), strconv.Quote(Encode(id)))
+		}
+		if raw, err := base64.RawURLEncoding.DecodeString(Encode(id)); err != nil || string(raw) != Table(id)+":"+strconv.Itoa(id) {
+			t.Errorf("id %d: Encode decodes to %q, %v", id, raw, err)
+		}
+	}
 }

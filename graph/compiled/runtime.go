@@ -181,11 +181,12 @@ func (rt *Runtime) run(ctx context.Context, x *Exec, f *Field, write Write) (ok 
 	return !x.failed
 }
 
-// errorsUnder counts the response's errors under the root field alias.
+// errorsUnder counts the response's errors under the root field alias (and
+// those without a path, which may be anyone's).
 func errorsUnder(ctx context.Context, alias string) int {
 	n := 0
 	for _, e := range graphql.GetErrors(ctx) {
-		if len(e.Path) > 0 && e.Path[0] == ast.PathName(alias) {
+		if len(e.Path) == 0 || e.Path[0] == ast.PathName(alias) {
 			n++
 		}
 	}

@@ -2071,12 +2071,7 @@ func (ec *executionContext) cwNDeviceConnection2ᚖgithubᚗcomᚋphystackᚋman
 }
 
 func (ec *executionContext) cwNID2int(ctx context.Context, x *compiled.Exec, f *compiled.Field, v int) {
-	res := gid.MarshalID(v)
-	if res == graphql.Null {
-		x.Fail()
-		return
-	}
-	res.MarshalGQL(&x.W)
+	x.W.B = gid.AppendID(x.W.B, v)
 }
 
 func (ec *executionContext) cwNInstallationConnection2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐInstallationConnection(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.InstallationConnection) {
@@ -2260,12 +2255,7 @@ func (ec *executionContext) cwNTenantStatus2githubᚗcomᚋphystackᚋmanagedᚑ
 }
 
 func (ec *executionContext) cwNTime2timeᚐTime(ctx context.Context, x *compiled.Exec, f *compiled.Field, v time.Time) {
-	res := scalars.MarshalTime(v)
-	if res == graphql.Null {
-		x.Fail()
-		return
-	}
-	res.MarshalGQL(&x.W)
+	x.W.B = scalars.AppendTime(x.W.B, v)
 }
 
 func (ec *executionContext) cwNUser2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐUser(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.User) {
@@ -2391,8 +2381,7 @@ func (ec *executionContext) cwOID2ᚖint(ctx context.Context, x *compiled.Exec, 
 		x.W.Null()
 		return
 	}
-	res := gid.MarshalID(*v)
-	res.MarshalGQL(&x.W)
+	x.W.B = gid.AppendID(x.W.B, *v)
 }
 
 func (ec *executionContext) cwOInstallation2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐInstallation(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.Installation) {
@@ -2639,8 +2628,7 @@ func (ec *executionContext) cwOTime2ᚖtimeᚐTime(ctx context.Context, x *compi
 		x.W.Null()
 		return
 	}
-	res := scalars.MarshalTime(*v)
-	res.MarshalGQL(&x.W)
+	x.W.B = scalars.AppendTime(x.W.B, *v)
 }
 
 func (ec *executionContext) cwOUser2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐUser(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.User) {

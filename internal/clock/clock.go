@@ -29,4 +29,7 @@ func Wall() time.Time { return Clock(nil).Now() }
 const Layout = "2006-01-02T15:04:05.000Z"
 
 // Format writes t in UTC with Layout.
-func Format(t time.Time) string { return t.UTC().Format(Layout) }
+func Format(t time.Time) string { return string(AppendFormat(nil, t)) }
+
+// AppendFormat appends Format(t) to b.
+func AppendFormat(b []byte, t time.Time) []byte { return t.UTC().AppendFormat(b, Layout) }
