@@ -7,7 +7,9 @@
 // Environment: DATABASE_URL (unset: a fresh SQLite file), BENCH_TENANTS
 // (1000), BENCH_DURATION (10s per scenario), BENCH_CONCURRENCY (16),
 // BENCH_SERVER (bin/phystack-api), BENCH_SCENARIOS (unset: all; else the
-// comma-separated names of those to run).
+// comma-separated names of those to run), BENCH_SHAPE (5x4x2: spaces x
+// devices x installations per tenant; 1x1x1 measures what the partner's
+// size costs, issue 11 point 7).
 package main
 
 import (
@@ -62,9 +64,13 @@ func run() error {
 	}
 	childEnv := append(os.Environ(), "DATABASE_URL="+dbURL, "DEBUG=1")
 
-	// Seed: one partner, N x 5 x 4 x 2.
+	shape := strings.Split(env("BENCH_SHAPE", "5x4x2"), "x")
+	if len(shape) != 3 {
+		return fmt.Errorf("BENCH_SHAPE %q: want spaces x devices x installations, e.g. 5x4x2", os.Getenv("BENCH_SHAPE"))
+	}
+	// Seed: one partner, N x spaces x devices x installations.
 	seedCmd := exec.Command(bin, "seed", "--bench", "--tenants", strconv.Itoa(tenants),
-		"--spaces", "5", "--devices", "4", "--installations", "2")
+		"--spaces", shape[0], "--devices", shape[1], "--installations", shape[2])
 	seedCmd.Env, seedCmd.Stderr = childEnv, os.Stderr
 	t0 := time.Now()
 	out, err := seedCmd.Output()
@@ -78,7 +84,7 @@ func run() error {
 	if err := json.Unmarshal(out, &seeded); err != nil {
 		return fmt.Errorf("seed output %q: %w", out, err)
 	}
-	fmt.Fprintf(os.Stderr, "seeded %d x 5 x 4 x 2 in %s\n", tenants, time.Since(t0).Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "seeded %d x %s in %s\n", tenants, strings.Join(shape, " x "), time.Since(t0).Round(time.Millisecond))
 
 	// Serve.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -223,6 +229,10 @@ func run() error {
 		_, n, err := clients[w].Do(ctx, bench.Viewer, nil)
 		return n, err
 	}
+	count := func(ctx context.Context, w, _ int) (int, error) {
+		_, n, err := clients[w].Do(ctx, bench.Count, partner)
+		return n, err
+	}
 	small := func(ctx context.Context, w, _ int) (int, error) {
 		_, n, err := clients[w].Do(ctx, bench.Small, nil)
 		return n, err
@@ -304,6 +314,7 @@ func run() error {
 		{"catalog", conc, catalog},
 		{"viewer", conc, viewerOp},
 		{"small", conc, small},
+		{"count", 1, count},
 		{"create", conc, create},
 		{"plan_change", conc, changePlans},
 	} {

@@ -49,6 +49,12 @@ const Tree = `query Tree($partner: ID!, $after: Cursor) {
   }
 }`
 
+// Count is the number of a partner's managed tenants and nothing else
+// (issue 11: its cost should not grow with the partner beyond the count).
+const Count = `query Count($partner: ID!) {
+  tenant(id: $partner) { managedTenants(first: 10) { totalCount } }
+}`
+
 // Catalog is the plan dropdown.
 const Catalog = `query Catalog($partner: ID!) {
   planCatalog(partnerId: $partner, kind: TENANT) { id name monthlyPrice { amount currency } }
