@@ -196,7 +196,7 @@ func run() error {
 	}
 	floorOp := func(ctx context.Context, _, _ int) (int, error) {
 		_, err := floor.Fetch(ctx, partnerID)
-		return 4, err
+		return 6, err
 	}
 	cursors := make([]any, conc)
 	tree := func(ctx context.Context, w, _ int) (int, error) {
