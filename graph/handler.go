@@ -28,6 +28,9 @@ type Options struct {
 	HeavyOperations int
 	// Executor chooses who executes queries (default ExecutorCompiled).
 	Executor Executor
+	// RootFields, if set, counts who answered each query root field
+	// (compiled, unsupported or fallback; see graph/compiled).
+	RootFields func(path string)
 }
 
 // Executor chooses who executes query root fields.
@@ -103,6 +106,11 @@ func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
 			},
 			Mismatch: func(ctx context.Context, msg string) {
 				log.ErrorContext(ctx, "compiled read path differs from gqlgen", "error", msg)
+			},
+			Count: func(p compiled.Path) {
+				if opts.RootFields != nil {
+					opts.RootFields(string(p))
+				}
 			},
 		}))
 	}

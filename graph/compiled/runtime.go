@@ -21,8 +21,21 @@ type Runtime struct {
 	verify   bool
 	shadow   func(context.Context) context.Context
 	mismatch func(context.Context, string)
+	count    func(Path)
 	pool     sync.Pool
 }
+
+// Path says who answered a root field.
+type Path string
+
+const (
+	// Compiled: the plan answered.
+	Compiled Path = "compiled"
+	// Unsupported: the selection is outside the subset, gqlgen answered.
+	Unsupported Path = "unsupported"
+	// Fallback: the plan met an error, gqlgen answered again.
+	Fallback Path = "fallback"
+)
 
 // Options configure a Runtime.
 type Options struct {
@@ -37,6 +50,8 @@ type Options struct {
 	Mismatch func(ctx context.Context, msg string)
 	// Plans is the number of documents whose plans are kept (default 1000).
 	Plans int
+	// Count, if set, is told who answered each query root field.
+	Count func(Path)
 }
 
 // New returns the runtime of a schema; supports says which fields the
@@ -50,6 +65,10 @@ func New(schema *ast.Schema, supports func(object, field string) bool, o Options
 		verify:   o.Verify,
 		shadow:   o.Shadow,
 		mismatch: o.Mismatch,
+		count:    o.Count,
+	}
+	if rt.count == nil {
+		rt.count = func(Path) {}
 	}
 	rt.pool.New = func() any { return &Exec{} }
 	return rt
@@ -149,6 +168,7 @@ func (rt *Runtime) RootField(ctx context.Context, next graphql.RootResolver, wri
 	}
 	plan := rt.planner.plan(oc, rc.Field)
 	if plan == nil {
+		rt.count(Unsupported)
 		return next(ctx)
 	}
 	x := rt.pool.Get().(*Exec)
@@ -159,11 +179,13 @@ func (rt *Runtime) RootField(ctx context.Context, next graphql.RootResolver, wri
 	x.slots = x.slots[:plan.Slots]
 	if !rt.run(ctx, x, &plan.Root, write) {
 		x.release()
+		rt.count(Fallback)
 		if rt.verify {
 			return rt.verifyFallback(ctx, next, rc.Field.Alias)
 		}
 		return next(ctx)
 	}
+	rt.count(Compiled)
 	if rt.verify {
 		rt.compare(ctx, next, rc.Field.Alias, x.W.B)
 	}

@@ -17,6 +17,7 @@ type metrics struct {
 	ops      *prometheus.CounterVec
 	opTime   *prometheus.HistogramVec
 	errs     *prometheus.CounterVec
+	roots    *prometheus.CounterVec
 }
 
 func newMetrics(db *sql.DB) *metrics {
@@ -44,8 +45,12 @@ func newMetrics(db *sql.DB) *metrics {
 		errs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "phystack_graphql_errors_total", Help: "GraphQL errors by extensions.code.",
 		}, []string{"code"}),
+		roots: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "phystack_graphql_root_fields_total",
+			Help: "Query root fields by who answered: compiled (the compiled read path), unsupported or fallback (gqlgen's executor).",
+		}, []string{"path"}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.sqlStmts, m.ops, m.opTime, m.errs,
+	m.registry.MustRegister(m.requests, m.latency, m.sqlStmts, m.ops, m.opTime, m.errs, m.roots,
 		collectors.NewDBStatsCollector(db, "phystack"),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

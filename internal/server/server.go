@@ -65,6 +65,7 @@ func (s *Server) Handler() http.Handler {
 		APQCacheSize:    s.Config.APQCacheSize,
 		HeavyOperations: s.Config.HeavyOperations,
 		Executor:        s.Config.Executor,
+		RootFields:      func(path string) { s.metrics.roots.WithLabelValues(path).Inc() },
 	})
 	s.limiter = NewLimiter(s.Config)
 	gql.AroundResponses(s.observeResponse)

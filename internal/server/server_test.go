@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/phystack/managed-tenants-api/graph"
 	"github.com/phystack/managed-tenants-api/internal/bench"
 	"github.com/phystack/managed-tenants-api/internal/server"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
@@ -222,6 +223,9 @@ func TestMetricsAndRequestLog(t *testing.T) {
 		`phystack_graphql_operations_total{operation="anonymous"} 1`,
 		`phystack_graphql_operation_duration_seconds_count{operation="Dashboard"} 1`,
 		`phystack_graphql_errors_total{code="NOT_FOUND"} 1`,
+		// viewer by its plan; the hidden tenant's error sends tenant to gqlgen.
+		`phystack_graphql_root_fields_total{path="compiled"} 1`,
+		`phystack_graphql_root_fields_total{path="fallback"} 1`,
 		`phystack_sql_statements_per_request_count 2`,
 		`go_sql_max_open_connections{db_name="phystack"}`,
 	} {
@@ -479,5 +483,48 @@ func TestCanceledRequestIsOneInfoLine(t *testing.T) {
 				t.Error("/metrics counts the canceled request's fields as INTERNAL errors")
 			}
 		})
+	}
+}
+
+// The console's and dashboards' queries are answered by the compiled read
+// path, not silently by gqlgen's executor: a writer that stopped supporting
+// one of their fields would send them back to the slow path unnoticed.
+func TestConsoleQueriesAreCompiled(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	api := testkit.NewAPI(t, w.Store, nil, testkit.Executor(graph.ExecutorCompiled))
+	tok := w.Token(w.PartnerAdmin)
+	partner := testkit.ID(w.Partner.ID)
+	queries := []string{
+		bench.Small,
+		bench.Viewer,
+		`{ viewer { isStaff user { id email name } memberships { role tenant { id displayName isPartner currency } } } }`,
+		`query ($p: ID!) { tenant(id: $p) { id displayName billingEntity { code legalName }
+			managedTenants(first: 20, orderBy: {field: DISPLAY_NAME}, where: {status: ACTIVE}) { totalCount
+				pageInfo { hasNextPage endCursor } edges { cursor node { id displayName country createdAt status viewerRole
+					tenantPlan { name monthlyPrice { amount currency } } supportPlan { name }
+					spaces(first: 5) { totalCount edges { node { id name devices(first: 4) { edges { node { serialNumber
+						installations(first: 2) { edges { node { app } } } } } } } } }
+					auditEvents(first: 5) { edges { node { action at actor { email } } } } } } } } }`,
+		`query ($p: ID!) { planCatalog(partnerId: $p, kind: TENANT) { id name monthlyPrice { amount currency } } }`,
+		`query ($p: ID!) { partnerInvoice(partnerId: $p, period: "2026-11") { total { amount currency } lines { tenant { displayName } amount { amount } } } }`,
+		`query ($p: ID!) { visibleSettings(tenantId: $p) }`,
+	}
+	for _, q := range queries {
+		res := api.HTTP(t, testkit.Request{Token: tok, Body: query(q, map[string]any{"p": partner})})
+		if len(res.Errors) != 0 {
+			t.Fatalf("%s\n%s", q, res.Raw)
+		}
+	}
+	body := string(api.HTTP(t, testkit.Request{Method: http.MethodGet, Path: "/metrics"}).Raw)
+	want := fmt.Sprintf(`phystack_graphql_root_fields_total{path="compiled"} %d`, len(queries))
+	if !strings.Contains(body, want) || strings.Contains(body, `path="fallback"`) || strings.Contains(body, `path="unsupported"`) {
+		var lines []string
+		for _, l := range strings.Split(body, "\n") {
+			if strings.HasPrefix(l, "phystack_graphql_root_fields_total") {
+				lines = append(lines, l)
+			}
+		}
+		t.Fatalf("want %s only, got %v", want, lines)
 	}
 }
