@@ -3,7 +3,6 @@
 package ent
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/phystack/managed-tenants-api/ent/auditevent"
+	"github.com/phystack/managed-tenants-api/ent/schema/jsontext"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/ent/user"
 )
@@ -31,9 +31,9 @@ type AuditEvent struct {
 	// Target holds the value of the "target" field.
 	Target string `json:"target,omitempty"`
 	// Before holds the value of the "before" field.
-	Before map[string]interface{} `json:"before,omitempty"`
+	Before jsontext.Object `json:"before,omitempty"`
 	// After holds the value of the "after" field.
-	After map[string]interface{} `json:"after,omitempty"`
+	After jsontext.Object `json:"after,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AuditEventQuery when eager-loading is set.
 	Edges        AuditEventEdges `json:"edges"`
@@ -101,7 +101,7 @@ func (*AuditEvent) scanValues(columns []string) ([]any, error) {
 	for i := range columns {
 		switch columns[i] {
 		case auditevent.FieldBefore, auditevent.FieldAfter:
-			values[i] = new([]byte)
+			values[i] = new(jsontext.Object)
 		case auditevent.FieldID, auditevent.FieldTenantID, auditevent.FieldActorID:
 			if n1 < len(h.a1) {
 				values[i] = &h.a1[n1]
@@ -178,20 +178,16 @@ func (_m *AuditEvent) assignValues(columns []string, values []any) error {
 				_m.Target = value.String
 			}
 		case auditevent.FieldBefore:
-			if value, ok := values[i].(*[]byte); !ok {
+			if value, ok := values[i].(*jsontext.Object); !ok {
 				return fmt.Errorf("unexpected type %T for field before", values[i])
-			} else if value != nil && len(*value) > 0 {
-				if err := json.Unmarshal(*value, &_m.Before); err != nil {
-					return fmt.Errorf("unmarshal field before: %w", err)
-				}
+			} else if value != nil {
+				_m.Before = *value
 			}
 		case auditevent.FieldAfter:
-			if value, ok := values[i].(*[]byte); !ok {
+			if value, ok := values[i].(*jsontext.Object); !ok {
 				return fmt.Errorf("unexpected type %T for field after", values[i])
-			} else if value != nil && len(*value) > 0 {
-				if err := json.Unmarshal(*value, &_m.After); err != nil {
-					return fmt.Errorf("unmarshal field after: %w", err)
-				}
+			} else if value != nil {
+				_m.After = *value
 			}
 		case totalCountColumn:
 			if value, ok := values[i].(*sql.NullInt64); ok {

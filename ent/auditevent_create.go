@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/phystack/managed-tenants-api/ent/auditevent"
+	"github.com/phystack/managed-tenants-api/ent/schema/jsontext"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/ent/user"
 )
@@ -71,13 +72,13 @@ func (_c *AuditEventCreate) SetTarget(v string) *AuditEventCreate {
 }
 
 // SetBefore sets the "before" field.
-func (_c *AuditEventCreate) SetBefore(v map[string]interface{}) *AuditEventCreate {
+func (_c *AuditEventCreate) SetBefore(v jsontext.Object) *AuditEventCreate {
 	_c.mutation.SetBefore(v)
 	return _c
 }
 
 // SetAfter sets the "after" field.
-func (_c *AuditEventCreate) SetAfter(v map[string]interface{}) *AuditEventCreate {
+func (_c *AuditEventCreate) SetAfter(v jsontext.Object) *AuditEventCreate {
 	_c.mutation.SetAfter(v)
 	return _c
 }
@@ -206,11 +207,11 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 		_node.Target = value
 	}
 	if value, ok := _c.mutation.Before(); ok {
-		_spec.SetField(auditevent.FieldBefore, field.TypeJSON, value)
+		_spec.SetField(auditevent.FieldBefore, field.TypeOther, value)
 		_node.Before = value
 	}
 	if value, ok := _c.mutation.After(); ok {
-		_spec.SetField(auditevent.FieldAfter, field.TypeJSON, value)
+		_spec.SetField(auditevent.FieldAfter, field.TypeOther, value)
 		_node.After = value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {

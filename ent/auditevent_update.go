@@ -87,10 +87,10 @@ func (_u *AuditEventUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		}
 	}
 	if _u.mutation.BeforeCleared() {
-		_spec.ClearField(auditevent.FieldBefore, field.TypeJSON)
+		_spec.ClearField(auditevent.FieldBefore, field.TypeOther)
 	}
 	if _u.mutation.AfterCleared() {
-		_spec.ClearField(auditevent.FieldAfter, field.TypeJSON)
+		_spec.ClearField(auditevent.FieldAfter, field.TypeOther)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -203,10 +203,10 @@ func (_u *AuditEventUpdateOne) sqlSave(ctx context.Context) (_node *AuditEvent, 
 		}
 	}
 	if _u.mutation.BeforeCleared() {
-		_spec.ClearField(auditevent.FieldBefore, field.TypeJSON)
+		_spec.ClearField(auditevent.FieldBefore, field.TypeOther)
 	}
 	if _u.mutation.AfterCleared() {
-		_spec.ClearField(auditevent.FieldAfter, field.TypeJSON)
+		_spec.ClearField(auditevent.FieldAfter, field.TypeOther)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AuditEvent{config: _u.config}

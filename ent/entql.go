@@ -62,8 +62,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldActorID:   {Type: field.TypeInt, Column: auditevent.FieldActorID},
 			auditevent.FieldAction:    {Type: field.TypeString, Column: auditevent.FieldAction},
 			auditevent.FieldTarget:    {Type: field.TypeString, Column: auditevent.FieldTarget},
-			auditevent.FieldBefore:    {Type: field.TypeJSON, Column: auditevent.FieldBefore},
-			auditevent.FieldAfter:     {Type: field.TypeJSON, Column: auditevent.FieldAfter},
+			auditevent.FieldBefore:    {Type: field.TypeOther, Column: auditevent.FieldBefore},
+			auditevent.FieldAfter:     {Type: field.TypeOther, Column: auditevent.FieldAfter},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
@@ -861,13 +861,13 @@ func (f *AuditEventFilter) WhereTarget(p entql.StringP) {
 	f.Where(p.Field(auditevent.FieldTarget))
 }
 
-// WhereBefore applies the entql json.RawMessage predicate on the before field.
-func (f *AuditEventFilter) WhereBefore(p entql.BytesP) {
+// WhereBefore applies the entql other predicate on the before field.
+func (f *AuditEventFilter) WhereBefore(p entql.OtherP) {
 	f.Where(p.Field(auditevent.FieldBefore))
 }
 
-// WhereAfter applies the entql json.RawMessage predicate on the after field.
-func (f *AuditEventFilter) WhereAfter(p entql.BytesP) {
+// WhereAfter applies the entql other predicate on the after field.
+func (f *AuditEventFilter) WhereAfter(p entql.OtherP) {
 	f.Where(p.Field(auditevent.FieldAfter))
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/plancatalog"
 	"github.com/phystack/managed-tenants-api/ent/predicate"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/schema/jsontext"
 	"github.com/phystack/managed-tenants-api/ent/space"
 	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
@@ -736,8 +737,8 @@ type AuditEventMutation struct {
 	created_at    *time.Time
 	action        *string
 	target        *string
-	before        *map[string]interface{}
-	after         *map[string]interface{}
+	before        *jsontext.Object
+	after         *jsontext.Object
 	clearedFields map[string]struct{}
 	tenant        *int
 	clearedtenant bool
@@ -1040,12 +1041,12 @@ func (m *AuditEventMutation) ResetTarget() {
 }
 
 // SetBefore sets the "before" field.
-func (m *AuditEventMutation) SetBefore(value map[string]interface{}) {
-	m.before = &value
+func (m *AuditEventMutation) SetBefore(j jsontext.Object) {
+	m.before = &j
 }
 
 // Before returns the value of the "before" field in the mutation.
-func (m *AuditEventMutation) Before() (r map[string]interface{}, exists bool) {
+func (m *AuditEventMutation) Before() (r jsontext.Object, exists bool) {
 	v := m.before
 	if v == nil {
 		return
@@ -1056,7 +1057,7 @@ func (m *AuditEventMutation) Before() (r map[string]interface{}, exists bool) {
 // OldBefore returns the old "before" field's value of the AuditEvent entity.
 // If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AuditEventMutation) OldBefore(ctx context.Context) (v map[string]interface{}, err error) {
+func (m *AuditEventMutation) OldBefore(ctx context.Context) (v jsontext.Object, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldBefore is only allowed on UpdateOne operations")
 	}
@@ -1089,12 +1090,12 @@ func (m *AuditEventMutation) ResetBefore() {
 }
 
 // SetAfter sets the "after" field.
-func (m *AuditEventMutation) SetAfter(value map[string]interface{}) {
-	m.after = &value
+func (m *AuditEventMutation) SetAfter(j jsontext.Object) {
+	m.after = &j
 }
 
 // After returns the value of the "after" field in the mutation.
-func (m *AuditEventMutation) After() (r map[string]interface{}, exists bool) {
+func (m *AuditEventMutation) After() (r jsontext.Object, exists bool) {
 	v := m.after
 	if v == nil {
 		return
@@ -1105,7 +1106,7 @@ func (m *AuditEventMutation) After() (r map[string]interface{}, exists bool) {
 // OldAfter returns the old "after" field's value of the AuditEvent entity.
 // If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AuditEventMutation) OldAfter(ctx context.Context) (v map[string]interface{}, err error) {
+func (m *AuditEventMutation) OldAfter(ctx context.Context) (v jsontext.Object, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldAfter is only allowed on UpdateOne operations")
 	}
@@ -1337,14 +1338,14 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 		m.SetTarget(v)
 		return nil
 	case auditevent.FieldBefore:
-		v, ok := value.(map[string]interface{})
+		v, ok := value.(jsontext.Object)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetBefore(v)
 		return nil
 	case auditevent.FieldAfter:
-		v, ok := value.(map[string]interface{})
+		v, ok := value.(jsontext.Object)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

@@ -324,7 +324,7 @@ func requireAudit(t *testing.T, c *ent.Client, partner *ent.Tenant, since int, w
 			actor = *e.ActorID
 		}
 		if e.Action != w.action || actor != w.actor || e.Target != w.target || e.TenantID != partner.ID ||
-			!reflect.DeepEqual(e.Before, w.before) || !reflect.DeepEqual(e.After, w.after) {
+			!reflect.DeepEqual(map[string]any(e.Before), w.before) || !reflect.DeepEqual(map[string]any(e.After), w.after) {
 			t.Errorf("audit event %d = %s by %d on %s, before %#v, after %#v;\nwant %s by %d on %s, before %#v, after %#v",
 				i, e.Action, actor, e.Target, e.Before, e.After, w.action, w.actor, w.target, w.before, w.after)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/schema/jsontext"
 	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/internal/testkit"
@@ -930,8 +931,8 @@ func TestSetTenantPartnerFlagByStaff(t *testing.T) {
 		}
 		e := evs[0]
 		if e.ActorID == nil || *e.ActorID != w.Staff.ID || e.Target != testkit.ID(w.Standalone.ID) ||
-			!reflect.DeepEqual(e.Before, map[string]any{"isPartner": false}) ||
-			!reflect.DeepEqual(e.After, map[string]any{"isPartner": true}) {
+			!reflect.DeepEqual(e.Before, jsontext.Object{"isPartner": false}) ||
+			!reflect.DeepEqual(e.After, jsontext.Object{"isPartner": true}) {
 			t.Errorf("audit event = %+v", e)
 		}
 	})
@@ -953,8 +954,8 @@ func TestSetTenantPartnerFlagByStaff(t *testing.T) {
 			t.Fatalf("payload = %+v", p)
 		}
 		evs := auditEventsOf(t, w.Client, w.Standalone.ID)
-		if len(evs) != 2 || !reflect.DeepEqual(evs[1].Before, map[string]any{"isPartner": true}) ||
-			!reflect.DeepEqual(evs[1].After, map[string]any{"isPartner": false}) {
+		if len(evs) != 2 || !reflect.DeepEqual(evs[1].Before, jsontext.Object{"isPartner": true}) ||
+			!reflect.DeepEqual(evs[1].After, jsontext.Object{"isPartner": false}) {
 			t.Errorf("audit events = %+v", evs)
 		}
 		p = setPartnerFlag(t, api, staff, testkit.ID(w.OtherPartner.ID), false)

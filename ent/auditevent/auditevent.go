@@ -122,6 +122,16 @@ func ByTarget(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTarget, opts...).ToFunc()
 }
 
+// ByBefore orders the results by the before field.
+func ByBefore(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBefore, opts...).ToFunc()
+}
+
+// ByAfter orders the results by the after field.
+func ByAfter(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAfter, opts...).ToFunc()
+}
+
 // ByTenantField orders the results by tenant field.
 func ByTenantField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {

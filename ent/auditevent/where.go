@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/phystack/managed-tenants-api/ent/predicate"
+	"github.com/phystack/managed-tenants-api/ent/schema/jsontext"
 )
 
 // ID filters vertices based on their ID field.
@@ -78,6 +79,16 @@ func Action(v string) predicate.AuditEvent {
 // Target applies equality check predicate on the "target" field. It's identical to TargetEQ.
 func Target(v string) predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldEQ(FieldTarget, v))
+}
+
+// Before applies equality check predicate on the "before" field. It's identical to BeforeEQ.
+func Before(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEQ(FieldBefore, v))
+}
+
+// After applies equality check predicate on the "after" field. It's identical to AfterEQ.
+func After(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEQ(FieldAfter, v))
 }
 
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
@@ -300,6 +311,46 @@ func TargetContainsFold(v string) predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldContainsFold(FieldTarget, v))
 }
 
+// BeforeEQ applies the EQ predicate on the "before" field.
+func BeforeEQ(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEQ(FieldBefore, v))
+}
+
+// BeforeNEQ applies the NEQ predicate on the "before" field.
+func BeforeNEQ(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNEQ(FieldBefore, v))
+}
+
+// BeforeIn applies the In predicate on the "before" field.
+func BeforeIn(vs ...jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldIn(FieldBefore, vs...))
+}
+
+// BeforeNotIn applies the NotIn predicate on the "before" field.
+func BeforeNotIn(vs ...jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNotIn(FieldBefore, vs...))
+}
+
+// BeforeGT applies the GT predicate on the "before" field.
+func BeforeGT(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldGT(FieldBefore, v))
+}
+
+// BeforeGTE applies the GTE predicate on the "before" field.
+func BeforeGTE(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldGTE(FieldBefore, v))
+}
+
+// BeforeLT applies the LT predicate on the "before" field.
+func BeforeLT(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldLT(FieldBefore, v))
+}
+
+// BeforeLTE applies the LTE predicate on the "before" field.
+func BeforeLTE(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldLTE(FieldBefore, v))
+}
+
 // BeforeIsNil applies the IsNil predicate on the "before" field.
 func BeforeIsNil() predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldIsNull(FieldBefore))
@@ -308,6 +359,46 @@ func BeforeIsNil() predicate.AuditEvent {
 // BeforeNotNil applies the NotNil predicate on the "before" field.
 func BeforeNotNil() predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldNotNull(FieldBefore))
+}
+
+// AfterEQ applies the EQ predicate on the "after" field.
+func AfterEQ(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEQ(FieldAfter, v))
+}
+
+// AfterNEQ applies the NEQ predicate on the "after" field.
+func AfterNEQ(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNEQ(FieldAfter, v))
+}
+
+// AfterIn applies the In predicate on the "after" field.
+func AfterIn(vs ...jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldIn(FieldAfter, vs...))
+}
+
+// AfterNotIn applies the NotIn predicate on the "after" field.
+func AfterNotIn(vs ...jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNotIn(FieldAfter, vs...))
+}
+
+// AfterGT applies the GT predicate on the "after" field.
+func AfterGT(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldGT(FieldAfter, v))
+}
+
+// AfterGTE applies the GTE predicate on the "after" field.
+func AfterGTE(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldGTE(FieldAfter, v))
+}
+
+// AfterLT applies the LT predicate on the "after" field.
+func AfterLT(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldLT(FieldAfter, v))
+}
+
+// AfterLTE applies the LTE predicate on the "after" field.
+func AfterLTE(v jsontext.Object) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldLTE(FieldAfter, v))
 }
 
 // AfterIsNil applies the IsNil predicate on the "after" field.

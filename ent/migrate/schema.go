@@ -39,8 +39,8 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "action", Type: field.TypeString},
 		{Name: "target", Type: field.TypeString},
-		{Name: "before", Type: field.TypeJSON, Nullable: true},
-		{Name: "after", Type: field.TypeJSON, Nullable: true},
+		{Name: "before", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "jsonb", "sqlite3": "json"}},
+		{Name: "after", Type: field.TypeOther, Nullable: true, SchemaType: map[string]string{"postgres": "jsonb", "sqlite3": "json"}},
 		{Name: "actor_id", Type: field.TypeInt, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeInt},
 	}

@@ -3,12 +3,14 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
 	"github.com/phystack/managed-tenants-api/ent/rule"
+	"github.com/phystack/managed-tenants-api/ent/schema/jsontext"
 	"github.com/phystack/managed-tenants-api/internal/clock"
 )
 
@@ -32,8 +34,12 @@ func (AuditEvent) Fields() []ent.Field {
 		field.String("action").NotEmpty().Immutable(),
 		// A global id; exposed as targetId: ID by a resolver.
 		field.String("target").NotEmpty().Immutable().Annotations(entgql.Skip()),
-		field.JSON("before", map[string]any{}).Optional().Immutable().Annotations(entgql.Type("JSON")),
-		field.JSON("after", map[string]any{}).Optional().Immutable().Annotations(entgql.Type("JSON")),
+		// Not field.JSON: its values reach lib/pq as []byte, which binary
+		// parameters send as binary jsonb (refused). Same column types.
+		field.Other("before", jsontext.Object{}).SchemaType(jsonColumn).
+			Optional().Immutable().Annotations(entgql.Type("JSON")),
+		field.Other("after", jsontext.Object{}).SchemaType(jsonColumn).
+			Optional().Immutable().Annotations(entgql.Type("JSON")),
 	}
 }
 
@@ -52,6 +58,9 @@ func (AuditEvent) Annotations() []schema.Annotation {
 		entgql.Skip(entgql.SkipOrderField | entgql.SkipWhereInput),
 	}
 }
+
+// jsonColumn is the column type field.JSON gives each dialect.
+var jsonColumn = map[string]string{dialect.Postgres: "jsonb", dialect.SQLite: "json"}
 
 // APIToken is a bearer token; only its SHA-256 is stored.
 type APIToken struct{ ent.Schema }

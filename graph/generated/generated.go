@@ -18,6 +18,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/schema/jsontext"
 	"github.com/phystack/managed-tenants-api/graph/model"
 	"github.com/phystack/managed-tenants-api/graph/scalars"
 	"github.com/phystack/managed-tenants-api/internal/audit"
@@ -4330,8 +4331,8 @@ func (ec *executionContext) _AuditEvent_before(ctx context.Context, field graphq
 			return obj.Before, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOJSON2map(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v jsontext.Object) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚋschemaᚋjsontextᚐObject(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4353,8 +4354,8 @@ func (ec *executionContext) _AuditEvent_after(ctx context.Context, field graphql
 			return obj.After, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOJSON2map(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v jsontext.Object) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚋschemaᚋjsontextᚐObject(ctx, selections, v)
 		},
 		true,
 		false,
@@ -15776,22 +15777,20 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) unmarshalOJSON2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOJSON2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚋschemaᚋjsontextᚐObject(ctx context.Context, v any) (jsontext.Object, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := scalars.UnmarshalJSON(v)
+	var res jsontext.Object
+	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOJSON2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+func (ec *executionContext) marshalOJSON2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚋschemaᚋjsontextᚐObject(ctx context.Context, sel ast.SelectionSet, v jsontext.Object) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	_ = sel
-	_ = ctx
-	res := scalars.MarshalJSON(v)
-	return res
+	return v
 }
 
 func (ec *executionContext) unmarshalOManagedTenantFilter2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenantWhereInput(ctx context.Context, v any) (*ent.TenantWhereInput, error) {

@@ -45,7 +45,7 @@ func Open(databaseURL string, opts ...ent.Option) (*Store, error) {
 	switch {
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
 		dia = dialect.Postgres
-		db, err = sql.Open("postgres", withConnectTimeout(databaseURL))
+		db, err = sql.Open("postgres", PostgresDSN(databaseURL))
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres: %w", err)
 		}
@@ -72,9 +72,17 @@ func Open(databaseURL string, opts ...ent.Option) (*Store, error) {
 	return &Store{Client: client, DB: db, Dialect: dia}, nil
 }
 
-// withConnectTimeout bounds how long lib/pq waits for a connection, so that
-// requests fail fast while the database is unreachable (unless the URL says).
-func withConnectTimeout(raw string) string {
+// PostgresDSN is the lib/pq DSN of a postgres:// URL, with two defaults the
+// URL may override:
+//
+//   - connect_timeout=3: requests fail fast while the database is
+//     unreachable.
+//   - binary_parameters=yes: a statement with arguments is one round trip
+//     (Parse, Bind, Execute together) instead of two (lib/pq otherwise
+//     prepares it first to learn its parameter types). lib/pq then sends
+//     []byte arguments in binary format: right for bytea (token hashes);
+//     JSON columns are written as text (ent/schema/jsontext) for it.
+func PostgresDSN(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
@@ -82,8 +90,11 @@ func withConnectTimeout(raw string) string {
 	q := u.Query()
 	if q.Get("connect_timeout") == "" {
 		q.Set("connect_timeout", "3")
-		u.RawQuery = q.Encode()
 	}
+	if q.Get("binary_parameters") == "" {
+		q.Set("binary_parameters", "yes")
+	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 
