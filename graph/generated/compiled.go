@@ -12,6 +12,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent"
 	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
+	"github.com/phystack/managed-tenants-api/ent/schema/jsontext"
 	"github.com/phystack/managed-tenants-api/graph/compiled"
 	"github.com/phystack/managed-tenants-api/graph/model"
 	"github.com/phystack/managed-tenants-api/graph/scalars"
@@ -245,9 +246,9 @@ func (ec *executionContext) cwObjectAuditEvent(ctx context.Context, x *compiled.
 		case "action":
 			ec.cwNString2string(ctx, x, f, obj.Action)
 		case "before":
-			ec.cwOJSON2map(ctx, x, f, obj.Before)
+			ec.cwOJSON2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚋschemaᚋjsontextᚐObject(ctx, x, f, obj.Before)
 		case "after":
-			ec.cwOJSON2map(ctx, x, f, obj.After)
+			ec.cwOJSON2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚋschemaᚋjsontextᚐObject(ctx, x, f, obj.After)
 		case "actor":
 			rctx, fc, ok := x.Field(ctx, f, "AuditEvent", true, false, nil)
 			if !ok {
@@ -2418,13 +2419,12 @@ func (ec *executionContext) cwOInstallationEdge2ᚖgithubᚗcomᚋphystackᚋman
 	ec.cwObjectInstallationEdge(ctx, x, f.Children, v)
 }
 
-func (ec *executionContext) cwOJSON2map(ctx context.Context, x *compiled.Exec, f *compiled.Field, v map[string]any) {
+func (ec *executionContext) cwOJSON2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚋschemaᚋjsontextᚐObject(ctx context.Context, x *compiled.Exec, f *compiled.Field, v jsontext.Object) {
 	if v == nil {
 		x.W.Null()
 		return
 	}
-	res := scalars.MarshalJSON(v)
-	res.MarshalGQL(&x.W)
+	v.MarshalGQL(&x.W)
 }
 
 func (ec *executionContext) cwOMembership2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembership(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.Membership) {
