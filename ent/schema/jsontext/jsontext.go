@@ -52,8 +52,8 @@ func (o *Object) Scan(src any) error {
 	return nil
 }
 
-// MarshalGQL writes o as GraphQL's JSON scalar: the bytes encoding/json
-// gives (graph/scalars.MarshalJSON's), null for nil.
+// MarshalGQL writes o as GraphQL's JSON scalar (Object is the scalar's one
+// model): the bytes encoding/json gives, null for nil.
 func (o Object) MarshalGQL(w io.Writer) {
 	if o == nil {
 		_, _ = io.WriteString(w, "null")
