@@ -170,6 +170,7 @@ type opBuild struct {
 	// relative to the fragment it is in (a fragment's depth).
 	deepest int
 	fresh   int
+	defined int // fragments defined or being defined
 }
 
 type fragment struct {
@@ -432,11 +433,11 @@ func (o *opBuild) spread(b *strings.Builder, t *ast.Definition, depth, limit int
 	}
 	var f *fragment
 	switch {
-	case len(fit) > 0 && (len(o.frags) >= genMaxFragments || o.c.Chance(1, 2)):
+	case len(fit) > 0 && (o.defined >= genMaxFragments || o.c.Chance(1, 2)):
 		f = fit[o.c.Intn(len(fit))]
 		o.fields += f.fields
 		o.aliases += f.aliases
-	case len(o.frags) < genMaxFragments && depth <= limit:
+	case o.defined < genMaxFragments && depth <= limit:
 		conds := o.conditions(t)
 		f = o.define(conds[o.c.Intn(len(conds))])
 	default:
@@ -453,6 +454,7 @@ func (o *opBuild) spread(b *strings.Builder, t *ast.Definition, depth, limit int
 func (o *opBuild) define(t *ast.Definition) *fragment {
 	name := fmt.Sprintf("F%d", o.fresh)
 	o.fresh++
+	o.defined++ // counted now: its body may define others
 	fields, aliases, deepest := o.fields, o.aliases, o.deepest
 	o.deepest = 0
 	var body strings.Builder
