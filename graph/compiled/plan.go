@@ -23,7 +23,25 @@ type Field struct {
 	// Slot indexes the per-execution state of the field (its arguments and
 	// field context, built once however many parents it has).
 	Slot int
+	// Concurrent: a list whose elements select a resolver, at any depth.
+	// Resolvers may wait for a loader's batch (graph/loaders), which only
+	// fills when the elements ask together: such a list's elements are
+	// written concurrently, as gqlgen's executor does for every list.
+	Concurrent bool
+	resolves   bool // this field or one below it is a resolver
 }
+
+// Support says whether and how the generated writers handle a field.
+type Support int
+
+const (
+	// Unsupported: gqlgen's executor answers the root field.
+	Unsupported Support = iota
+	// Direct: a struct field or a method of the model.
+	Direct
+	// Resolver: a resolver of graph/, which may batch through a loader.
+	Resolver
+)
 
 // Plan is the compiled plan of one root field.
 type Plan struct {
@@ -43,11 +61,11 @@ type docPlans struct {
 // planner compiles and keeps plans.
 type planner struct {
 	schema   *ast.Schema
-	supports func(object, field string) bool
+	supports func(object, field string) Support
 	docs     *lru.Cache[string, *docPlans]
 }
 
-func newPlanner(schema *ast.Schema, supports func(object, field string) bool, size int) *planner {
+func newPlanner(schema *ast.Schema, supports func(object, field string) Support, size int) *planner {
 	docs, err := lru.New[string, *docPlans](size)
 	if err != nil {
 		panic(err) // only for size <= 0, which New never passes
@@ -114,9 +132,11 @@ func (c *compiler) field(parent string, f graphql.CollectedField) (Field, bool) 
 	if f.Name == "__typename" {
 		return out, true
 	}
-	if !c.p.supports(parent, f.Name) {
+	support := c.p.supports(parent, f.Name)
+	if support == Unsupported {
 		return out, false
 	}
+	out.resolves = support == Resolver
 	def := c.p.schema.Types[parent]
 	if def == nil {
 		return out, false
@@ -140,6 +160,10 @@ func (c *compiler) field(parent string, f graphql.CollectedField) (Field, bool) 
 				return out, false
 			}
 			out.Children = append(out.Children, cf)
+			if cf.resolves {
+				out.Concurrent = fd.Type.Elem != nil // a list, of whatever depth
+			}
+			out.resolves = out.resolves || cf.resolves
 		}
 		return out, true
 	default:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -29,12 +30,12 @@ type Runtime struct {
 type Path string
 
 const (
-	// Compiled: the plan answered.
-	Compiled Path = "compiled"
-	// Unsupported: the selection is outside the subset, gqlgen answered.
-	Unsupported Path = "unsupported"
-	// Fallback: the plan met an error, gqlgen answered again.
-	Fallback Path = "fallback"
+	// PathCompiled: the plan answered.
+	PathCompiled Path = "compiled"
+	// PathUnsupported: the selection is outside the subset, gqlgen answered.
+	PathUnsupported Path = "unsupported"
+	// PathFallback: the plan met an error, gqlgen answered again.
+	PathFallback Path = "fallback"
 )
 
 // Options configure a Runtime.
@@ -56,7 +57,7 @@ type Options struct {
 
 // New returns the runtime of a schema; supports says which fields the
 // generated writers handle.
-func New(schema *ast.Schema, supports func(object, field string) bool, o Options) *Runtime {
+func New(schema *ast.Schema, supports func(object, field string) Support, o Options) *Runtime {
 	if o.Plans <= 0 {
 		o.Plans = 1000
 	}
@@ -70,17 +71,26 @@ func New(schema *ast.Schema, supports func(object, field string) bool, o Options
 	if rt.count == nil {
 		rt.count = func(Path) {}
 	}
-	rt.pool.New = func() any { return &Exec{} }
+	rt.pool.New = func() any { return &Exec{shared: &shared{}} }
 	return rt
 }
 
-// Exec is the state of one execution of a plan.
+// Exec is the state of one execution of a plan: its output, and the state
+// shared with the executions of a concurrent list's elements.
 type Exec struct {
-	W      Writer
-	OC     *graphql.OperationContext
-	failed bool
-	slots  []slot
-	rt     *Runtime
+	W  Writer
+	OC *graphql.OperationContext
+	*shared
+}
+
+// shared is the state of one root field's execution that its concurrent
+// elements share.
+type shared struct {
+	rt    *Runtime
+	mu    sync.Mutex // slots, once a list runs concurrently
+	slots []slot
+	// failed is set by any element.
+	failed atomic.Bool
 }
 
 type slot struct {
@@ -91,10 +101,10 @@ type slot struct {
 // Failed says that the execution met an error, a null where the schema
 // forbids one, or a value it cannot write: its output is thrown away and
 // gqlgen's executor answers the root field, so that errors are gqlgen's.
-func (x *Exec) Failed() bool { return x.failed }
+func (x *Exec) Failed() bool { return x.shared.failed.Load() }
 
 // Fail marks the execution failed.
-func (x *Exec) Fail() { x.failed = true }
+func (x *Exec) Fail() { x.shared.failed.Store(true) }
 
 // Field returns the context and field context that the resolvers of f see:
 // f's collected field and arguments, parsed once per execution however many
@@ -102,6 +112,8 @@ func (x *Exec) Fail() { x.failed = true }
 func (x *Exec) Field(ctx context.Context, f *Field, object string, isMethod, isResolver bool,
 	args func(context.Context, map[string]any) (map[string]any, error),
 ) (context.Context, *graphql.FieldContext, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	s := &x.slots[f.Slot]
 	if s.fc != nil {
 		return s.ctx, s.fc, true
@@ -117,7 +129,7 @@ func (x *Exec) Field(ctx context.Context, f *Field, object string, isMethod, isR
 	if args != nil {
 		a, err := args(rctx, f.ArgumentMap(x.OC.Variables))
 		if err != nil {
-			x.failed = true
+			x.Fail()
 			return ctx, nil, false
 		}
 		fc.Args = a
@@ -131,10 +143,55 @@ func (x *Exec) Field(ctx context.Context, f *Field, object string, isMethod, isR
 func (x *Exec) Resolve(ctx context.Context, next graphql.Resolver) (any, bool) {
 	res, err := x.OC.ResolverMiddleware(ctx, next)
 	if err != nil {
-		x.failed = true
+		x.Fail()
 		return nil, false
 	}
 	return res, true
+}
+
+// List writes n elements: one after the other, or for a Concurrent field
+// each in a goroutine of its own writing into a buffer of its own, joined in
+// order (gqlgen's executor starts one per element of every list; here only
+// lists that select a resolver pay for it).
+func (x *Exec) List(ctx context.Context, f *Field, n int, elem func(ctx context.Context, x *Exec, i int)) {
+	x.W.Byte('[')
+	if !f.Concurrent || n < 2 {
+		for i := range n {
+			if i > 0 {
+				x.W.Byte(',')
+			}
+			elem(ctx, x, i)
+			if x.Failed() {
+				return
+			}
+		}
+		x.W.Byte(']')
+		return
+	}
+	subs := make([]Exec, n)
+	var wg sync.WaitGroup
+	for i := range subs {
+		subs[i].OC, subs[i].shared = x.OC, x.shared
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				// gqlgen's executor reports the panic when it answers.
+				if r := recover(); r != nil {
+					x.Fail()
+				}
+			}()
+			elem(ctx, &subs[i], i)
+		}()
+	}
+	wg.Wait()
+	for i := range subs {
+		if i > 0 {
+			x.W.Byte(',')
+		}
+		x.W.B = append(x.W.B, subs[i].W.B...)
+	}
+	x.W.Byte(']')
 }
 
 // MarshalGQL writes the answer and gives the buffer back to the pool.
@@ -149,7 +206,9 @@ func (x *Exec) release() {
 		return // a rare huge answer: let it go rather than pin it
 	}
 	x.W.B = x.W.B[:0]
-	x.OC, x.failed, x.rt = nil, false, nil
+	x.OC = nil
+	x.shared.failed.Store(false)
+	x.shared.rt = nil
 	clear(x.slots)
 	rt.pool.Put(x)
 }
@@ -168,24 +227,24 @@ func (rt *Runtime) RootField(ctx context.Context, next graphql.RootResolver, wri
 	}
 	plan := rt.planner.plan(oc, rc.Field)
 	if plan == nil {
-		rt.count(Unsupported)
+		rt.count(PathUnsupported)
 		return next(ctx)
 	}
 	x := rt.pool.Get().(*Exec)
-	x.rt, x.OC = rt, oc
+	x.shared.rt, x.OC = rt, oc
 	if cap(x.slots) < plan.Slots {
 		x.slots = make([]slot, plan.Slots)
 	}
 	x.slots = x.slots[:plan.Slots]
 	if !rt.run(ctx, x, &plan.Root, write) {
 		x.release()
-		rt.count(Fallback)
+		rt.count(PathFallback)
 		if rt.verify {
 			return rt.verifyFallback(ctx, next, rc.Field.Alias)
 		}
 		return next(ctx)
 	}
-	rt.count(Compiled)
+	rt.count(PathCompiled)
 	if rt.verify {
 		rt.compare(ctx, next, rc.Field.Alias, x.W.B)
 	}
@@ -200,7 +259,7 @@ func (rt *Runtime) run(ctx context.Context, x *Exec, f *Field, write Write) (ok 
 		}
 	}()
 	write(ctx, x, f)
-	return !x.failed
+	return !x.Failed()
 }
 
 // errorsUnder counts the response's errors under the root field alias (and

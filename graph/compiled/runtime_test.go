@@ -50,7 +50,7 @@ func writes(s string) Write {
 	return func(_ context.Context, x *Exec, _ *Field) { x.W.B = AppendString(x.W.B, s) }
 }
 
-func everything(string, string) bool { return true }
+func everything(string, string) Support { return Direct }
 
 func TestCompiledAnswerIsTheWritersUnlessItFails(t *testing.T) {
 	rt := New(testSchema, everything, Options{})
@@ -66,7 +66,7 @@ func TestCompiledAnswerIsTheWritersUnlessItFails(t *testing.T) {
 		t.Fatalf("a panicking plan falls back to gqlgen: %s %v", out, errs)
 	}
 	// Outside the subset: gqlgen without trying.
-	none := New(testSchema, func(string, string) bool { return false }, Options{})
+	none := New(testSchema, func(string, string) Support { return Unsupported }, Options{})
 	if out, _ := rootField(t, none, "{ a }", nil, constant("gqlgen"), writes("compiled")); out != `"gqlgen"` {
 		t.Fatalf("unsupported field: %s", out)
 	}
@@ -151,6 +151,37 @@ type Query { n: N t: T }`})
 		root := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"})[0]
 		if got := p.plan(oc, root) != nil; got != want {
 			t.Errorf("%s: compiled %v, want %v", q, got, want)
+		}
+	}
+}
+
+// A concurrent list writes its elements in order, however they finish, and
+// one failing element fails the whole execution.
+func TestConcurrentListKeepsOrderAndFailures(t *testing.T) {
+	for _, concurrent := range []bool{false, true} {
+		x := &Exec{shared: &shared{slots: make([]slot, 1)}}
+		f := &Field{Concurrent: concurrent}
+		x.List(context.Background(), f, 50, func(_ context.Context, x *Exec, i int) {
+			x.W.B = AppendInt(x.W.B, i)
+		})
+		var want []string
+		for i := range 50 {
+			want = append(want, string(AppendInt(nil, i)))
+		}
+		if got := string(x.W.B); got != "["+strings.Join(want, ",")+"]" || x.Failed() {
+			t.Fatalf("concurrent %v: %s", concurrent, got)
+		}
+		y := &Exec{shared: &shared{}}
+		y.List(context.Background(), f, 10, func(_ context.Context, x *Exec, i int) {
+			if i == 7 {
+				x.Fail()
+			}
+			if i == 8 {
+				panic("boom")
+			}
+		})
+		if !y.Failed() {
+			t.Fatalf("concurrent %v: a failed element did not fail the list", concurrent)
 		}
 	}
 }

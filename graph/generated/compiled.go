@@ -34,55 +34,56 @@ func CompiledRootFields(es graphql.ExecutableSchema, o compiled.Options) func(ct
 	}
 }
 
-// compiledFields are the fields the writers handle, per object type.
-var compiledFields = map[string]map[string]bool{
-	"Query":                           {"viewer": true, "tenant": true, "visibleSettings": true, "planCatalog": true, "partnerInvoice": true},
-	"AuditEvent":                      {"id": true, "at": true, "action": true, "before": true, "after": true, "actor": true, "targetId": true},
-	"AuditEventConnection":            {"edges": true, "pageInfo": true, "totalCount": true},
-	"AuditEventEdge":                  {"node": true, "cursor": true},
-	"BillingEntity":                   {"id": true, "code": true, "legalName": true, "country": true},
-	"ChangeManagedTenantPlansPayload": {"managedTenant": true, "userErrors": true},
-	"ChangeMemberRolePayload":         {"membership": true, "userErrors": true},
-	"CreateDevicePayload":             {"device": true, "userErrors": true},
-	"CreateInstallationPayload":       {"installation": true, "userErrors": true},
-	"CreateManagedTenantPayload":      {"managedTenant": true, "userErrors": true},
-	"CreateSpacePayload":              {"space": true, "userErrors": true},
-	"Device":                          {"id": true, "createdAt": true, "name": true, "serialNumber": true, "tenant": true, "space": true, "installations": true},
-	"DeviceConnection":                {"edges": true, "pageInfo": true, "totalCount": true},
-	"DeviceEdge":                      {"node": true, "cursor": true},
-	"EndManagedTenantPayload":         {"managedTenant": true, "userErrors": true},
-	"Installation":                    {"id": true, "createdAt": true, "name": true, "app": true, "tenant": true, "space": true, "device": true},
-	"InstallationConnection":          {"edges": true, "pageInfo": true, "totalCount": true},
-	"InstallationEdge":                {"node": true, "cursor": true},
-	"InviteMemberPayload":             {"membership": true, "userErrors": true},
-	"Invoice":                         {"partner": true, "period": true, "currency": true, "billingEntity": true, "lines": true, "total": true},
-	"InvoiceLine":                     {"tenant": true, "plan": true, "kind": true, "from": true, "to": true, "amount": true},
-	"Membership":                      {"id": true, "createdAt": true, "role": true, "tenant": true, "user": true},
-	"MembershipConnection":            {"edges": true, "pageInfo": true, "totalCount": true},
-	"MembershipEdge":                  {"node": true, "cursor": true},
-	"Money":                           {"amount": true, "currency": true},
-	"PageInfo":                        {"hasNextPage": true, "hasPreviousPage": true, "startCursor": true, "endCursor": true},
-	"Plan":                            {"id": true, "kind": true, "code": true, "name": true, "active": true, "monthlyPrice": true},
-	"PlanConnection":                  {"edges": true, "pageInfo": true, "totalCount": true},
-	"PlanEdge":                        {"node": true, "cursor": true},
-	"PlanSubscription":                {"id": true, "kind": true, "startedAt": true, "endedAt": true, "plan": true, "billedTo": true, "monthlyPrice": true},
-	"PlanSubscriptionConnection":      {"edges": true, "pageInfo": true, "totalCount": true},
-	"PlanSubscriptionEdge":            {"node": true, "cursor": true},
-	"RemoveMemberPayload":             {"removedMembershipId": true, "userErrors": true},
-	"SetTenantPartnerFlagPayload":     {"tenant": true, "userErrors": true},
-	"Space":                           {"id": true, "createdAt": true, "name": true, "tenant": true, "devices": true, "installations": true},
-	"SpaceConnection":                 {"edges": true, "pageInfo": true, "totalCount": true},
-	"SpaceEdge":                       {"node": true, "cursor": true},
-	"Tenant":                          {"id": true, "createdAt": true, "displayName": true, "country": true, "currency": true, "billingType": true, "isPartner": true, "endsAt": true, "partner": true, "managedTenants": true, "billingEntity": true, "createdBy": true, "spaces": true, "members": true, "subscriptions": true, "tenantPlan": true, "supportPlan": true, "viewerRole": true, "status": true, "auditEvents": true},
-	"TenantConnection":                {"edges": true, "pageInfo": true, "totalCount": true},
-	"TenantEdge":                      {"node": true, "cursor": true},
-	"UpdateManagedTenantPayload":      {"managedTenant": true, "userErrors": true},
-	"User":                            {"id": true, "createdAt": true, "email": true, "name": true, "isStaff": true, "invited": true},
-	"UserError":                       {"field": true, "message": true, "code": true},
-	"Viewer":                          {"user": true, "isStaff": true, "memberships": true},
+// compiledFields are the fields the writers handle, per object type, and
+// whether each is a resolver (which may wait for a loader's batch).
+var compiledFields = map[string]map[string]compiled.Support{
+	"Query":                           {"viewer": compiled.Resolver, "tenant": compiled.Resolver, "visibleSettings": compiled.Resolver, "planCatalog": compiled.Resolver, "partnerInvoice": compiled.Resolver},
+	"AuditEvent":                      {"id": compiled.Direct, "at": compiled.Direct, "action": compiled.Direct, "before": compiled.Direct, "after": compiled.Direct, "actor": compiled.Direct, "targetId": compiled.Resolver},
+	"AuditEventConnection":            {"edges": compiled.Direct, "pageInfo": compiled.Direct, "totalCount": compiled.Direct},
+	"AuditEventEdge":                  {"node": compiled.Direct, "cursor": compiled.Direct},
+	"BillingEntity":                   {"id": compiled.Direct, "code": compiled.Direct, "legalName": compiled.Direct, "country": compiled.Direct},
+	"ChangeManagedTenantPlansPayload": {"managedTenant": compiled.Direct, "userErrors": compiled.Direct},
+	"ChangeMemberRolePayload":         {"membership": compiled.Direct, "userErrors": compiled.Direct},
+	"CreateDevicePayload":             {"device": compiled.Direct, "userErrors": compiled.Direct},
+	"CreateInstallationPayload":       {"installation": compiled.Direct, "userErrors": compiled.Direct},
+	"CreateManagedTenantPayload":      {"managedTenant": compiled.Direct, "userErrors": compiled.Direct},
+	"CreateSpacePayload":              {"space": compiled.Direct, "userErrors": compiled.Direct},
+	"Device":                          {"id": compiled.Direct, "createdAt": compiled.Direct, "name": compiled.Direct, "serialNumber": compiled.Direct, "tenant": compiled.Direct, "space": compiled.Direct, "installations": compiled.Direct},
+	"DeviceConnection":                {"edges": compiled.Direct, "pageInfo": compiled.Direct, "totalCount": compiled.Direct},
+	"DeviceEdge":                      {"node": compiled.Direct, "cursor": compiled.Direct},
+	"EndManagedTenantPayload":         {"managedTenant": compiled.Direct, "userErrors": compiled.Direct},
+	"Installation":                    {"id": compiled.Direct, "createdAt": compiled.Direct, "name": compiled.Direct, "app": compiled.Direct, "tenant": compiled.Direct, "space": compiled.Direct, "device": compiled.Direct},
+	"InstallationConnection":          {"edges": compiled.Direct, "pageInfo": compiled.Direct, "totalCount": compiled.Direct},
+	"InstallationEdge":                {"node": compiled.Direct, "cursor": compiled.Direct},
+	"InviteMemberPayload":             {"membership": compiled.Direct, "userErrors": compiled.Direct},
+	"Invoice":                         {"partner": compiled.Direct, "period": compiled.Direct, "currency": compiled.Direct, "billingEntity": compiled.Direct, "lines": compiled.Direct, "total": compiled.Direct},
+	"InvoiceLine":                     {"tenant": compiled.Direct, "plan": compiled.Direct, "kind": compiled.Direct, "from": compiled.Direct, "to": compiled.Direct, "amount": compiled.Direct},
+	"Membership":                      {"id": compiled.Direct, "createdAt": compiled.Direct, "role": compiled.Direct, "tenant": compiled.Direct, "user": compiled.Direct},
+	"MembershipConnection":            {"edges": compiled.Direct, "pageInfo": compiled.Direct, "totalCount": compiled.Direct},
+	"MembershipEdge":                  {"node": compiled.Direct, "cursor": compiled.Direct},
+	"Money":                           {"amount": compiled.Direct, "currency": compiled.Direct},
+	"PageInfo":                        {"hasNextPage": compiled.Direct, "hasPreviousPage": compiled.Direct, "startCursor": compiled.Direct, "endCursor": compiled.Direct},
+	"Plan":                            {"id": compiled.Direct, "kind": compiled.Direct, "code": compiled.Direct, "name": compiled.Direct, "active": compiled.Direct, "monthlyPrice": compiled.Resolver},
+	"PlanConnection":                  {"edges": compiled.Direct, "pageInfo": compiled.Direct, "totalCount": compiled.Direct},
+	"PlanEdge":                        {"node": compiled.Direct, "cursor": compiled.Direct},
+	"PlanSubscription":                {"id": compiled.Direct, "kind": compiled.Direct, "startedAt": compiled.Direct, "endedAt": compiled.Direct, "plan": compiled.Direct, "billedTo": compiled.Resolver, "monthlyPrice": compiled.Resolver},
+	"PlanSubscriptionConnection":      {"edges": compiled.Direct, "pageInfo": compiled.Direct, "totalCount": compiled.Direct},
+	"PlanSubscriptionEdge":            {"node": compiled.Direct, "cursor": compiled.Direct},
+	"RemoveMemberPayload":             {"removedMembershipId": compiled.Direct, "userErrors": compiled.Direct},
+	"SetTenantPartnerFlagPayload":     {"tenant": compiled.Direct, "userErrors": compiled.Direct},
+	"Space":                           {"id": compiled.Direct, "createdAt": compiled.Direct, "name": compiled.Direct, "tenant": compiled.Direct, "devices": compiled.Direct, "installations": compiled.Direct},
+	"SpaceConnection":                 {"edges": compiled.Direct, "pageInfo": compiled.Direct, "totalCount": compiled.Direct},
+	"SpaceEdge":                       {"node": compiled.Direct, "cursor": compiled.Direct},
+	"Tenant":                          {"id": compiled.Direct, "createdAt": compiled.Direct, "displayName": compiled.Direct, "country": compiled.Direct, "currency": compiled.Direct, "billingType": compiled.Direct, "isPartner": compiled.Direct, "endsAt": compiled.Direct, "partner": compiled.Direct, "managedTenants": compiled.Resolver, "billingEntity": compiled.Direct, "createdBy": compiled.Direct, "spaces": compiled.Direct, "members": compiled.Direct, "subscriptions": compiled.Direct, "tenantPlan": compiled.Resolver, "supportPlan": compiled.Resolver, "viewerRole": compiled.Resolver, "status": compiled.Resolver, "auditEvents": compiled.Resolver},
+	"TenantConnection":                {"edges": compiled.Direct, "pageInfo": compiled.Direct, "totalCount": compiled.Direct},
+	"TenantEdge":                      {"node": compiled.Direct, "cursor": compiled.Direct},
+	"UpdateManagedTenantPayload":      {"managedTenant": compiled.Direct, "userErrors": compiled.Direct},
+	"User":                            {"id": compiled.Direct, "createdAt": compiled.Direct, "email": compiled.Direct, "name": compiled.Direct, "isStaff": compiled.Direct, "invited": compiled.Direct},
+	"UserError":                       {"field": compiled.Direct, "message": compiled.Direct, "code": compiled.Direct},
+	"Viewer":                          {"user": compiled.Direct, "isStaff": compiled.Direct, "memberships": compiled.Resolver},
 }
 
-func compiledSupports(object, field string) bool { return compiledFields[object][field] }
+func compiledSupports(object, field string) compiled.Support { return compiledFields[object][field] }
 
 // cwRoot writes the value of one root field.
 func (ec *executionContext) cwRoot(ctx context.Context, x *compiled.Exec, f *compiled.Field) {
@@ -2096,17 +2097,9 @@ func (ec *executionContext) cwNInvoice2ᚖgithubᚗcomᚋphystackᚋmanagedᚑte
 }
 
 func (ec *executionContext) cwNInvoiceLine2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐInvoiceLineᚄ(ctx context.Context, x *compiled.Exec, f *compiled.Field, v []*model.InvoiceLine) {
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwNInvoiceLine2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐInvoiceLine(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwNInvoiceLine2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐInvoiceLine(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *model.InvoiceLine) {
@@ -2118,17 +2111,9 @@ func (ec *executionContext) cwNInvoiceLine2ᚖgithubᚗcomᚋphystackᚋmanaged�
 }
 
 func (ec *executionContext) cwNMembership2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembershipᚄ(ctx context.Context, x *compiled.Exec, f *compiled.Field, v []*ent.Membership) {
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwNMembership2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembership(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwNMembership2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembership(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.Membership) {
@@ -2160,17 +2145,9 @@ func (ec *executionContext) cwNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo
 }
 
 func (ec *executionContext) cwNPlan2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanᚄ(ctx context.Context, x *compiled.Exec, f *compiled.Field, v []*ent.Plan) {
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwNPlan2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlan(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwNPlan2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlan(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.Plan) {
@@ -2202,17 +2179,9 @@ func (ec *executionContext) cwNSettingsSection2githubᚗcomᚋphystackᚋmanaged
 }
 
 func (ec *executionContext) cwNSettingsSection2ᚕgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSectionᚄ(ctx context.Context, x *compiled.Exec, f *compiled.Field, v []tenancy.Section) {
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwNSpace2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐSpace(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.Space) {
@@ -2268,17 +2237,9 @@ func (ec *executionContext) cwNUser2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenan
 }
 
 func (ec *executionContext) cwNUserError2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, x *compiled.Exec, f *compiled.Field, v []*model.UserError) {
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwNUserError2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUserError(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwNUserError2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUserError(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *model.UserError) {
@@ -2314,17 +2275,9 @@ func (ec *executionContext) cwOAuditEventEdge2ᚕᚖgithubᚗcomᚋphystackᚋma
 		x.W.Null()
 		return
 	}
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwOAuditEventEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐAuditEventEdge(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwOAuditEventEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐAuditEventEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.AuditEventEdge) {
@@ -2356,17 +2309,9 @@ func (ec *executionContext) cwODeviceEdge2ᚕᚖgithubᚗcomᚋphystackᚋmanage
 		x.W.Null()
 		return
 	}
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwODeviceEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐDeviceEdge(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwODeviceEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐDeviceEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.DeviceEdge) {
@@ -2398,17 +2343,9 @@ func (ec *executionContext) cwOInstallationEdge2ᚕᚖgithubᚗcomᚋphystackᚋ
 		x.W.Null()
 		return
 	}
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwOInstallationEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐInstallationEdge(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwOInstallationEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐInstallationEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.InstallationEdge) {
@@ -2440,17 +2377,9 @@ func (ec *executionContext) cwOMembershipEdge2ᚕᚖgithubᚗcomᚋphystackᚋma
 		x.W.Null()
 		return
 	}
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwOMembershipEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembershipEdge(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwOMembershipEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembershipEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.MembershipEdge) {
@@ -2474,17 +2403,9 @@ func (ec *executionContext) cwOPlanEdge2ᚕᚖgithubᚗcomᚋphystackᚋmanaged�
 		x.W.Null()
 		return
 	}
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwOPlanEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanEdge(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwOPlanEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.PlanEdge) {
@@ -2508,17 +2429,9 @@ func (ec *executionContext) cwOPlanSubscriptionEdge2ᚕᚖgithubᚗcomᚋphystac
 		x.W.Null()
 		return
 	}
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwOPlanSubscriptionEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionEdge(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwOPlanSubscriptionEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.PlanSubscriptionEdge) {
@@ -2550,17 +2463,9 @@ func (ec *executionContext) cwOSpaceEdge2ᚕᚖgithubᚗcomᚋphystackᚋmanaged
 		x.W.Null()
 		return
 	}
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwOSpaceEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐSpaceEdge(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwOSpaceEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐSpaceEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.SpaceEdge) {
@@ -2576,17 +2481,9 @@ func (ec *executionContext) cwOString2ᚕstringᚄ(ctx context.Context, x *compi
 		x.W.Null()
 		return
 	}
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwNString2string(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwOTenant2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenant(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.Tenant) {
@@ -2602,17 +2499,9 @@ func (ec *executionContext) cwOTenantEdge2ᚕᚖgithubᚗcomᚋphystackᚋmanage
 		x.W.Null()
 		return
 	}
-	x.W.Byte('[')
-	for i := range v {
-		if i > 0 {
-			x.W.Byte(',')
-		}
+	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
 		ec.cwOTenantEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenantEdge(ctx, x, f, v[i])
-		if x.Failed() {
-			return
-		}
-	}
-	x.W.Byte(']')
+	})
 }
 
 func (ec *executionContext) cwOTenantEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenantEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.TenantEdge) {
