@@ -172,6 +172,9 @@ func (x *Exec) List(ctx context.Context, f *Field, n int, elem func(ctx context.
 	var wg sync.WaitGroup
 	for i := range subs {
 		subs[i].OC, subs[i].shared = x.OC, x.shared
+		if b, ok := elementBuffers.Get().(*[]byte); ok {
+			subs[i].W.B = (*b)[:0]
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -190,9 +193,15 @@ func (x *Exec) List(ctx context.Context, f *Field, n int, elem func(ctx context.
 			x.W.Byte(',')
 		}
 		x.W.B = append(x.W.B, subs[i].W.B...)
+		if b := subs[i].W.B; cap(b) <= 1<<20 {
+			elementBuffers.Put(&b)
+		}
 	}
 	x.W.Byte(']')
 }
+
+// elementBuffers are the buffers of concurrent lists' elements.
+var elementBuffers sync.Pool
 
 // MarshalGQL writes the answer and gives the buffer back to the pool.
 func (x *Exec) MarshalGQL(w io.Writer) {
