@@ -9,15 +9,26 @@ import (
 // totalCountColumn carries an edge's total on each of its loaded rows.
 const totalCountColumn = "entgql_total_count"
 
-// withPartitionTotal adds COUNT(*) OVER (PARTITION BY partitionBy) to the
-// rows of an edge query. Without oneNode the query is then wrapped by
-// entgql.LimitPerRow, which keeps plain columns only: the count is computed
-// in a subquery and selected by name.
+// withPartitionTotal adds the edge's total to each of its rows. Without
+// oneNode it is COUNT(*) OVER (PARTITION BY partitionBy), and the query is
+// then wrapped by entgql.LimitPerRow, which keeps plain columns only: the
+// count is computed in a subquery and selected by name.
 func withPartitionTotal(partitionBy string, oneNode bool) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		total := sql.Window(func(b *sql.Builder) { b.WriteString("COUNT(*)") })
 		if oneNode {
-			// One parent: the window counts every matching row before LIMIT.
+			// One parent (the query is ordered and limited to the page): the
+			// total is a scalar subquery over the same table and predicate,
+			// computed once, so the page reads first+1 rows by an index in
+			// its order. A window would read and sort every matching row
+			// before the LIMIT (10,000 managed tenants for a page of 50,
+			// issue 11). The subquery's FROM has the outer table's name, so
+			// the predicate's columns bind to it: it is not correlated.
+			if t := s.Table(); t != nil && !s.HasJoins() && s.P() != nil {
+				count := sql.Dialect(s.Dialect()).Select().Count().From(t).FromSelect(s)
+				s.AppendSelectExprAs(count, totalCountColumn)
+				return
+			}
 			s.AppendSelectExprAs(total, totalCountColumn)
 			return
 		}

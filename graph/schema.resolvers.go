@@ -14,7 +14,6 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/gid"
 	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
-	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/graph/generated"
 	"github.com/phystack/managed-tenants-api/graph/loaders"
 	"github.com/phystack/managed-tenants-api/graph/model"
@@ -184,11 +183,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 // Tenant is the resolver for the tenant field.
 func (r *queryResolver) Tenant(ctx context.Context, id int) (*ent.Tenant, error) {
 	// Field collection loads the selected edges eagerly, once per level.
-	q, err := r.Client.Tenant.Query().Where(tenant.ID(id)).CollectFields(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return q.Only(ctx)
+	return r.Tenancy.Tenant(ctx, id)
 }
 
 // VisibleSettings is the resolver for the visibleSettings field.

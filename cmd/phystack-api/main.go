@@ -174,6 +174,9 @@ func loadSeed(ctx context.Context, out io.Writer, bench bool, shape seed.BenchSh
 		if err != nil {
 			return err
 		}
+		if err := st.Vacuum(ctx); err != nil {
+			return err
+		}
 		return json.NewEncoder(out).Encode(b)
 	}
 	d, err := seed.LoadDemo(ctx, st.Client, auth.DefaultTTL)

@@ -458,6 +458,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{TenantsColumns[11], TenantsColumns[8]},
 			},
+			{
+				Name:    "tenant_partner_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{TenantsColumns[11], TenantsColumns[0]},
+			},
 		},
 	}
 	// UsersColumns holds the columns for the "users" table.

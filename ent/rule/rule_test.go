@@ -32,7 +32,28 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 type fixture struct {
 	*testkit.World
 	Audit   map[int]*ent.AuditEvent // by tenant id
-	viewers map[string]*viewer.Viewer
+	viewers map[string]persona
+}
+
+// persona is a user of the World and its memberships.
+type persona struct {
+	user  *ent.User
+	roles map[int]enums.Role
+}
+
+// viewer is a request's viewer for p, whose roles are read (from p.roles)
+// only when something asks, as the server's are: the filters see no known
+// role until then, and decide by their membership subqueries.
+func (p persona) viewer() *viewer.Viewer {
+	return viewer.NewLazy(p.user.ID, p.user.Email, p.user.IsStaff, func(_ context.Context, ids []int) (map[int]enums.Role, error) {
+		out := map[int]enums.Role{}
+		for _, id := range ids {
+			if r, ok := p.roles[id]; ok {
+				out[id] = r
+			}
+		}
+		return out, nil
+	})
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -58,10 +79,8 @@ func newFixture(t *testing.T) *fixture {
 		return m
 	}
 	admin, editor, view := enums.RoleAdmin, enums.RoleEditor, enums.RoleViewer
-	mk := func(u *ent.User, roles map[int]enums.Role) *viewer.Viewer {
-		return viewer.New(u.ID, u.Email, u.IsStaff, roles)
-	}
-	f.viewers = map[string]*viewer.Viewer{
+	mk := func(u *ent.User, roles map[int]enums.Role) persona { return persona{u, roles} }
+	f.viewers = map[string]persona{
 		"PartnerAdmin":      mk(w.PartnerAdmin, role(w.Partner, admin, w.Managed, admin)),
 		"PartnerEditor":     mk(w.PartnerEditor, role(w.Partner, editor)),
 		"PartnerViewer":     mk(w.PartnerViewer, role(w.Partner, view)),
@@ -79,11 +98,24 @@ func newFixture(t *testing.T) *fixture {
 // as is a context carrying the named persona.
 func (f *fixture) as(t *testing.T, name string) context.Context {
 	t.Helper()
-	v, ok := f.viewers[name]
+	p, ok := f.viewers[name]
 	if !ok {
 		t.Fatalf("unknown persona %q", name)
 	}
-	return viewer.NewContext(context.Background(), v)
+	return viewer.NewContext(context.Background(), p.viewer())
+}
+
+// knowing is as, with the persona's role (or its absence) in every tenant
+// of the World already read, as a request that checked them: the filters
+// then admit those tenants by literal (ent/rule).
+func (f *fixture) knowing(t *testing.T, name string) context.Context {
+	t.Helper()
+	ctx := f.as(t, name)
+	all := []int{f.Partner.ID, f.Managed.ID, f.Sibling.ID, f.OtherPartner.ID, f.Standalone.ID}
+	if _, err := viewer.FromContext(ctx).Roles(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
 }
 
 func sys() context.Context { return rule.SystemContext(context.Background()) }
@@ -481,6 +513,42 @@ func TestPlanVisibility(t *testing.T) {
 			requireIDs(t, name+": PlanCatalog", got, err, want)
 		}
 	})
+}
+
+// TestKnownRolesAdmitNothingMore: the roles a request has read become
+// literals in the filters under OR (ent/rule); with every persona's role in
+// every tenant known, each entity shows exactly the rows the membership
+// subqueries alone show (the tests above read with no role known).
+func TestKnownRolesAdmitNothingMore(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	queries := []struct {
+		name string
+		ids  func(context.Context) ([]int, error)
+	}{
+		{"Tenant", func(ctx context.Context) ([]int, error) { return f.Client.Tenant.Query().IDs(ctx) }},
+		{"Plan", func(ctx context.Context) ([]int, error) { return f.Client.Plan.Query().IDs(ctx) }},
+		{"PlanCatalog", func(ctx context.Context) ([]int, error) { return f.Client.PlanCatalog.Query().IDs(ctx) }},
+		{"Subscription", func(ctx context.Context) ([]int, error) { return f.Client.Subscription.Query().IDs(ctx) }},
+		{"User", func(ctx context.Context) ([]int, error) { return f.Client.User.Query().IDs(ctx) }},
+		{"Space", func(ctx context.Context) ([]int, error) { return f.Client.Space.Query().IDs(ctx) }},
+		{"AuditEvent", func(ctx context.Context) ([]int, error) { return f.Client.AuditEvent.Query().IDs(ctx) }},
+		{"managed tenants of Partner", func(ctx context.Context) ([]int, error) {
+			return f.Client.Tenant.Query().Where(tenant.PartnerID(f.Partner.ID)).IDs(ctx)
+		}},
+	}
+	for _, name := range allPersonas() {
+		t.Run(name, func(t *testing.T) {
+			for _, q := range queries {
+				unknown, err := q.ids(f.as(t, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				known, err := q.ids(f.knowing(t, name))
+				requireIDs(t, q.name+" with roles known", known, err, unknown)
+			}
+		})
+	}
 }
 
 // TestUserVisibility: users see themselves and the members of their tenants;

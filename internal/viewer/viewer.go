@@ -8,6 +8,7 @@ package viewer
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/phystack/managed-tenants-api/ent/schema/enums"
@@ -81,6 +82,29 @@ func (v *Viewer) Roles(ctx context.Context, tenantIDs []int) (map[int]enums.Role
 		}
 	}
 	return out, nil
+}
+
+// Known returns, without asking the database, the tenants this request has
+// already read the viewer to be a member of, and of those the ones it
+// administers (ascending). The privacy filters put them in their SQL as
+// literals ahead of the membership subqueries (ent/rule): roles are read per
+// request, never remembered across requests, so a literal never outlives
+// the membership it came from by more than the request that read it.
+func (v *Viewer) Known() (members, admins []int) {
+	if v == nil {
+		return nil, nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for id, r := range v.roles {
+		members = append(members, id)
+		if r == enums.RoleAdmin {
+			admins = append(admins, id)
+		}
+	}
+	slices.Sort(members)
+	slices.Sort(admins)
+	return members, admins
 }
 
 // Role is the viewer's role in a tenant, if it is a member.
