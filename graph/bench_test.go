@@ -27,29 +27,34 @@ func BenchmarkDashboard(b *testing.B) {
 	token := s.Tokens["partnerAdmin"]
 	for _, ex := range []graph.Executor{graph.ExecutorCompiled, graph.ExecutorGQLGen} {
 		b.Run(string(ex), func(b *testing.B) {
-			api := testkit.NewAPI(b, st, nil, testkit.Executor(ex))
-			if res := api.Do(b, token, bench.Dashboard, vars); len(res.Errors) > 0 {
-				b.Fatalf("%s", res.Raw)
-			}
-			// The server's work only: the handler called in-process, the
-			// answer's bytes discarded rather than decoded.
-			body, err := json.Marshal(map[string]any{"query": bench.Dashboard, "variables": vars})
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := api.Handler()
-			b.ReportAllocs()
-			for b.Loop() {
-				req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+token)
-				w := discard{header: http.Header{}}
-				h.ServeHTTP(&w, req)
-				if w.status != http.StatusOK || w.n < 100_000 {
-					b.Fatalf("HTTP %d, %d bytes", w.status, w.n)
-				}
-			}
+			loopDashboard(b, testkit.NewAPI(b, st, nil, testkit.Executor(ex)), token, vars, 100_000)
 		})
+	}
+}
+
+// loopDashboard measures the server's work for the Dashboard: the handler
+// called in-process, the answer's bytes (at least min) discarded rather
+// than decoded.
+func loopDashboard(b *testing.B, api *testkit.API, token string, vars map[string]any, min int) {
+	b.Helper()
+	if res := api.Do(b, token, bench.Dashboard, vars); len(res.Errors) > 0 {
+		b.Fatalf("%s", res.Raw)
+	}
+	body, err := json.Marshal(map[string]any{"query": bench.Dashboard, "variables": vars})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := api.Handler()
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		w := discard{header: http.Header{}}
+		h.ServeHTTP(&w, req)
+		if w.status != http.StatusOK || w.n < min {
+			b.Fatalf("HTTP %d, %d bytes", w.status, w.n)
+		}
 	}
 }
 

@@ -1,12 +1,9 @@
 package graph_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -50,27 +47,7 @@ func BenchmarkDashboardPartnerSize(b *testing.B) {
 				}
 			}
 			api := testkit.NewAPI(b, st, nil, testkit.Executor(graph.ExecutorCompiled))
-			vars := map[string]any{"partner": s.PartnerID}
-			token := s.Tokens["partnerAdmin"]
-			if res := api.Do(b, token, bench.Dashboard, vars); len(res.Errors) > 0 {
-				b.Fatalf("%s", res.Raw)
-			}
-			body, err := json.Marshal(map[string]any{"query": bench.Dashboard, "variables": vars})
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := api.Handler()
-			b.ReportAllocs()
-			for b.Loop() {
-				req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+token)
-				w := discard{header: http.Header{}}
-				h.ServeHTTP(&w, req)
-				if w.status != http.StatusOK || w.n < 10_000 {
-					b.Fatalf("HTTP %d, %d bytes", w.status, w.n)
-				}
-			}
+			loopDashboard(b, api, s.Tokens["partnerAdmin"], map[string]any{"partner": s.PartnerID}, 10_000)
 			perOp := b.Elapsed() / time.Duration(b.N)
 			if smaller > 0 {
 				b.ReportMetric(float64(perOp)/float64(smaller), "x_smaller")
