@@ -495,3 +495,43 @@ func succeeded(t *testing.T, res *testkit.Response) bool {
 	}
 	return false
 }
+
+// A request that demotes its own viewer reads by its new role from then on:
+// the roles it read before (to decide the change, and which ent/rule names
+// as literals ahead of its membership subqueries) are forgotten. A partner
+// admin who makes itself a VIEWER of the partner sees, in the same
+// mutation's payload, only the managed tenants it belongs to.
+func TestSelfDemotionTakesEffectInTheSameRequest(t *testing.T) {
+	t.Parallel()
+	w := testkit.NewWorld(t)
+	w.Member(w.Partner, w.Fixture.User("second-admin@example.com"), enums.RoleAdmin) // not the last ADMIN
+	api := testkit.NewAPI(t, w.Store, nil)
+	self := membershipOf(t, w, w.Partner, w.PartnerAdmin).ID
+	const demote = `mutation($m: ID!) {
+  changeMemberRole(input: {membershipId: $m, role: VIEWER}) {
+    membership { role tenant { managedTenants(first: 10) { totalCount edges { node { displayName } } } } }
+    userErrors { code }
+  }
+}`
+	var got struct {
+		ChangeMemberRole struct {
+			Membership struct {
+				Role   string
+				Tenant struct {
+					ManagedTenants struct {
+						TotalCount int
+						Edges      []struct{ Node struct{ DisplayName string } }
+					}
+				}
+			}
+			UserErrors []testkit.UserError
+		}
+	}
+	api.Query(t, w.Token(w.PartnerAdmin), demote, &got, map[string]any{"m": testkit.ID(self)})
+	p := got.ChangeMemberRole
+	mt := p.Membership.Tenant.ManagedTenants
+	if len(p.UserErrors) != 0 || p.Membership.Role != "VIEWER" || mt.TotalCount != 1 || len(mt.Edges) != 1 ||
+		mt.Edges[0].Node.DisplayName != w.Managed.DisplayName {
+		t.Fatalf("after demoting itself: %+v (want only %q, the tenant it is a member of)", p, w.Managed.DisplayName)
+	}
+}

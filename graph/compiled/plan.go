@@ -173,15 +173,20 @@ func (c *compiler) field(parent string, f graphql.CollectedField) (Field, bool) 
 	}
 }
 
-// conditionVariables lists the variables read by @skip/@include (and @defer)
-// anywhere in doc.
+// conditionVariables lists the variables that the conditions of @skip,
+// @include and @defer read anywhere in doc.
 func conditionVariables(doc *ast.QueryDocument) []string {
 	seen := map[string]bool{}
 	var walk func(ast.SelectionSet)
 	dirs := func(ds ast.DirectiveList) {
 		for _, d := range ds {
-			for _, a := range d.Arguments {
-				collectVariables(a.Value, seen)
+			switch d.Name {
+			case "skip", "include", "defer":
+				// Only their condition decides what is collected (a
+				// label would make a plan per value for nothing).
+				if a := d.Arguments.ForName("if"); a != nil {
+					collectVariables(a.Value, seen)
+				}
 			}
 		}
 	}

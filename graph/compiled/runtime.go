@@ -302,15 +302,17 @@ func (rt *Runtime) compare(ctx context.Context, next graphql.RootResolver, alias
 
 // verifyFallback runs gqlgen after a failed compiled run and reports a
 // failure that gqlgen does not share (the plan gave up on a clean answer).
+// gqlgen's own marshaler is returned: its graphql.Null is what nulls the
+// data of a non-null root field.
 func (rt *Runtime) verifyFallback(ctx context.Context, next graphql.RootResolver, alias string) graphql.Marshaler {
 	before := errorsUnder(ctx, alias)
 	m := next(ctx)
-	var buf bytes.Buffer
-	m.MarshalGQL(&buf)
 	if errorsUnder(ctx, alias) == before {
+		var buf bytes.Buffer
+		m.MarshalGQL(&buf)
 		rt.report(ctx, alias, "the compiled plan failed where gqlgen's executor answered without error: "+buf.String())
 	}
-	return graphql.WriterFunc(func(w io.Writer) { _, _ = w.Write(buf.Bytes()) })
+	return m
 }
 
 func (rt *Runtime) report(ctx context.Context, alias, msg string) {

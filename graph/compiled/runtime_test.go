@@ -21,6 +21,13 @@ type B { x: String }
 // response's errors.
 func rootField(t *testing.T, rt *Runtime, query string, vars map[string]any, next graphql.RootResolver, write Write) (string, []string) {
 	t.Helper()
+	out, msgs, _ := rootFieldMarshaler(t, rt, query, vars, next, write)
+	return out, msgs
+}
+
+// rootFieldMarshaler is rootField with the marshaler RootField returned.
+func rootFieldMarshaler(t *testing.T, rt *Runtime, query string, vars map[string]any, next graphql.RootResolver, write Write) (string, []string, graphql.Marshaler) {
+	t.Helper()
 	doc, errs := gqlparser.LoadQuery(testSchema, query)
 	if errs != nil {
 		t.Fatal(errs)
@@ -34,12 +41,13 @@ func rootField(t *testing.T, rt *Runtime, query string, vars map[string]any, nex
 	fields := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"})
 	ctx = graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{Object: "Query", Field: fields[0]})
 	var b bytes.Buffer
-	rt.RootField(ctx, next, write).MarshalGQL(&b)
+	m := rt.RootField(ctx, next, write)
+	m.MarshalGQL(&b)
 	var msgs []string
 	for _, e := range graphql.GetErrors(ctx) {
 		msgs = append(msgs, e.Message)
 	}
-	return b.String(), msgs
+	return b.String(), msgs, m
 }
 
 func constant(s string) graphql.RootResolver {
@@ -97,9 +105,28 @@ func TestVerifyReportsEveryDifference(t *testing.T) {
 	if out, errs := rootField(t, rt, "{ a }", nil, constant("fine"), failing); out != `"fine"` || len(errs) != 1 || len(reported) != 3 {
 		t.Fatalf("spurious fallback: %s %v %v", out, errs, reported)
 	}
-	// Both fail alike: gqlgen's errors, nothing reported.
-	if _, errs := rootField(t, rt, "{ a }", nil, erring, failing); len(errs) != 1 || len(reported) != 3 {
-		t.Fatalf("both fail: %v %v", errs, reported)
+	// Both fail alike: gqlgen's errors, nothing reported, and gqlgen's own
+	// graphql.Null, which nulls the data above a non-null root field.
+	if _, errs, m := rootFieldMarshaler(t, rt, "{ a }", nil, erring, failing); len(errs) != 1 || len(reported) != 3 || m != graphql.Null {
+		t.Fatalf("both fail: %v %v %T", errs, reported, m)
+	}
+}
+
+// Plans depend on the conditions of @skip, @include and @defer only, not on
+// other directive arguments (a @defer label) or field arguments.
+func TestConditionVariables(t *testing.T) {
+	s := gqlparser.MustLoadSchema(&ast.Source{Input: `
+directive @defer(if: Boolean, label: String) on FRAGMENT_SPREAD | INLINE_FRAGMENT
+type Query { t(x: Int): T }
+type T { id: ID }`})
+	doc, errs := gqlparser.LoadQuery(s, `query ($a: Boolean!, $b: Boolean!, $c: Boolean, $l: String, $x: Int) {
+  t(x: $x) @skip(if: $a) { id @include(if: $b) ... @defer(if: $c, label: $l) { id } ...F }
+} fragment F on T { id @skip(if: $a) }`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if got := strings.Join(conditionVariables(doc), ","); got != "a,b,c" {
+		t.Fatalf("condition variables %q, want a,b,c", got)
 	}
 }
 

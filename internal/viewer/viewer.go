@@ -107,6 +107,24 @@ func (v *Viewer) Known() (members, admins []int) {
 	return members, admins
 }
 
+// Forget drops what the viewer knows of its roles in tenantIDs, so that they
+// are read again when asked: a request that changes memberships (its own
+// included) must not go on deciding, or admitting rows (Known), by the roles
+// it read before the change.
+func (v *Viewer) Forget(tenantIDs ...int) {
+	if v == nil {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, id := range tenantIDs {
+		delete(v.roles, id)
+		if v.known != nil {
+			delete(v.known, id)
+		}
+	}
+}
+
 // Role is the viewer's role in a tenant, if it is a member.
 func (v *Viewer) Role(ctx context.Context, tenantID int) (enums.Role, bool, error) {
 	roles, err := v.Roles(ctx, []int{tenantID})

@@ -12,6 +12,7 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/apperr"
 	"github.com/phystack/managed-tenants-api/internal/audit"
 	"github.com/phystack/managed-tenants-api/internal/store"
+	"github.com/phystack/managed-tenants-api/internal/viewer"
 )
 
 // The members of a tenant (SPEC 11): its admins change roles and remove
@@ -55,6 +56,11 @@ func (s *Service) ChangeMemberRole(ctx context.Context, membershipID int, role e
 			After:  memberValues(m, email, role),
 		})
 	})
+	if changed != nil {
+		// Whoever's role it was, this request's own roles in the tenant are
+		// read again if asked (the viewer may have demoted itself).
+		viewer.FromContext(ctx).Forget(changed.TenantID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +72,9 @@ func (s *Service) ChangeMemberRole(ctx context.Context, membershipID int, role e
 // loses access with its next request: roles are read from the database per
 // request, never remembered with a token.
 func (s *Service) RemoveMember(ctx context.Context, membershipID int) (int, error) {
+	tenantID := 0
 	err := s.memberChange(ctx, membershipID, access.RemoveMember, func(tx *ent.Tx, m *ent.Membership, email string) error {
+		tenantID = m.TenantID
 		if err := s.keepsAnAdmin(ctx, tx, m, ""); err != nil {
 			return err
 		}
@@ -78,6 +86,9 @@ func (s *Service) RemoveMember(ctx context.Context, membershipID int) (int, erro
 			Before: memberValues(m, email, m.Role),
 		})
 	})
+	if tenantID != 0 {
+		viewer.FromContext(ctx).Forget(tenantID) // as in ChangeMemberRole
+	}
 	if err != nil {
 		return 0, err
 	}
