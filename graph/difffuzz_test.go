@@ -57,8 +57,11 @@ func TestGeneratedOperationsAgree(t *testing.T) {
 	if st.valid < st.ops*7/10 {
 		t.Errorf("only %d of %d generated operations are valid", st.valid, st.ops)
 	}
-	if st.data < st.requests/2 {
-		t.Errorf("only %d of %d answers have data", st.data, st.requests)
+	// The root fields answered without error are the ones the two
+	// executors' bytes are compared for (about half of them; an error under
+	// a non-null root field nulls the whole answer's data).
+	if st.cleanRoots < st.rootFields*2/5 {
+		t.Errorf("only %d of %d root fields answered without error", st.cleanRoots, st.rootFields)
 	}
 }
 
