@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -136,29 +135,47 @@ func appendResponse(b []byte, res *graphql.Response) ([]byte, error) {
 // appendHTMLEscaped appends compact JSON src as encoding/json's compact
 // (with HTML escaping) writes it: <, >, & as \u003c, \u003e, \u0026 and
 // U+2028, U+2029 as \u2028, \u2029. Outside strings none of them occurs.
+// It jumps between the candidates with bytes.IndexByte (vectorised): a
+// byte-by-byte loop over a 354 kB dashboard was 6% of the server's CPU.
 func appendHTMLEscaped(dst, src []byte) []byte {
 	const hex = "0123456789abcdef"
+	// next[k] is the offset of the next special[k] at or after i, or
+	// len(src); each is searched again only once passed.
+	special := [4]byte{'<', '>', '&', 0xE2}
+	var next [4]int
+	find := func(k, from int) {
+		if j := bytes.IndexByte(src[from:], special[k]); j >= 0 {
+			next[k] = from + j
+		} else {
+			next[k] = len(src)
+		}
+	}
+	for k := range special {
+		find(k, 0)
+	}
 	start := 0
-	for i := 0; i < len(src); {
-		c := src[i]
-		switch {
-		case c == '<' || c == '>' || c == '&':
+	for {
+		k := 0
+		for j := 1; j < len(next); j++ {
+			if next[j] < next[k] {
+				k = j
+			}
+		}
+		i := next[k]
+		if i == len(src) {
+			break
+		}
+		switch c := src[i]; {
+		case c != 0xE2:
 			dst = append(dst, src[start:i]...)
 			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			i++
-			start = i
-		case c == 0xE2 && i+2 < len(src) && src[i+1] == 0x80 && src[i+2]&^1 == 0xA8:
-			if r, _ := utf8.DecodeRune(src[i:]); r == '\u2028' || r == '\u2029' {
-				dst = append(dst, src[start:i]...)
-				dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
-				i += 3
-				start = i
-				continue
-			}
-			i++
-		default:
-			i++
+			start = i + 1
+		case i+2 < len(src) && src[i+1] == 0x80 && src[i+2]&^1 == 0xA8: // U+2028, U+2029
+			dst = append(dst, src[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[src[i+2]&1+8])
+			start = i + 3
 		}
+		find(k, i+1)
 	}
 	return append(dst, src[start:]...)
 }
