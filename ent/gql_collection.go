@@ -288,7 +288,7 @@ func (_q *DeviceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					if !ignoredEdges && args.after == nil && args.before == nil &&
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
-						query.modifiers = append(query.modifiers, withPartitionTotal(device.InstallationsColumn, oneNode))
+						query.modifiers = append(query.modifiers, withPartitionTotal(device.InstallationsColumn, oneNode, pager.orderExpr(query)))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Device) error {
 							for i := range nodes {
 								rows, err := nodes[i].NamedInstallations(alias)
@@ -874,7 +874,7 @@ func (_q *SpaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 					if !ignoredEdges && args.after == nil && args.before == nil &&
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
-						query.modifiers = append(query.modifiers, withPartitionTotal(space.DevicesColumn, oneNode))
+						query.modifiers = append(query.modifiers, withPartitionTotal(space.DevicesColumn, oneNode, pager.orderExpr(query)))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Space) error {
 							for i := range nodes {
 								rows, err := nodes[i].NamedDevices(alias)
@@ -986,7 +986,7 @@ func (_q *SpaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 					if !ignoredEdges && args.after == nil && args.before == nil &&
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
-						query.modifiers = append(query.modifiers, withPartitionTotal(space.InstallationsColumn, oneNode))
+						query.modifiers = append(query.modifiers, withPartitionTotal(space.InstallationsColumn, oneNode, pager.orderExpr(query)))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Space) error {
 							for i := range nodes {
 								rows, err := nodes[i].NamedInstallations(alias)
@@ -1330,7 +1330,7 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					if !ignoredEdges && args.after == nil && args.before == nil &&
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
-						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.ManagedTenantsColumn, oneNode))
+						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.ManagedTenantsColumn, oneNode, pager.orderExpr(query)))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
 							for i := range nodes {
 								rows, err := nodes[i].NamedManagedTenants(alias)
@@ -1472,7 +1472,7 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					if !ignoredEdges && args.after == nil && args.before == nil &&
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
-						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.SpacesColumn, oneNode))
+						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.SpacesColumn, oneNode, pager.orderExpr(query)))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
 							for i := range nodes {
 								rows, err := nodes[i].NamedSpaces(alias)
@@ -1584,7 +1584,7 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					if !ignoredEdges && args.after == nil && args.before == nil &&
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
-						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.MembersColumn, oneNode))
+						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.MembersColumn, oneNode, pager.orderExpr(query)))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
 							for i := range nodes {
 								rows, err := nodes[i].NamedMembers(alias)
@@ -1696,7 +1696,7 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					if !ignoredEdges && args.after == nil && args.before == nil &&
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
-						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.SubscriptionsColumn, oneNode))
+						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.SubscriptionsColumn, oneNode, pager.orderExpr(query)))
 						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
 							for i := range nodes {
 								rows, err := nodes[i].NamedSubscriptions(alias)
