@@ -38,7 +38,7 @@ type BillingEntityEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [1]bool
 
-	namedTenants map[string][]*Tenant
+	namedTenants namedEdges[*Tenant]
 }
 
 // TenantsOrErr returns the Tenants value or an error if the edge
@@ -186,25 +186,11 @@ func (_m *BillingEntity) String() string {
 // NamedTenants returns the Tenants named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *BillingEntity) NamedTenants(name string) ([]*Tenant, error) {
-	if _m.Edges.namedTenants == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedTenants[name]
+	nodes, ok := _m.Edges.namedTenants.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *BillingEntity) appendNamedTenants(name string, edges ...*Tenant) {
-	if _m.Edges.namedTenants == nil {
-		_m.Edges.namedTenants = make(map[string][]*Tenant)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedTenants[name] = []*Tenant{}
-	} else {
-		_m.Edges.namedTenants[name] = append(_m.Edges.namedTenants[name], edges...)
-	}
 }
 
 // BillingEntities is a parsable slice of BillingEntity.

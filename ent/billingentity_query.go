@@ -416,11 +416,13 @@ func (_q *BillingEntityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 		}
 	}
 	for name, query := range _q.withNamedTenants {
+		var loaded edgeGroups[*BillingEntity, *Tenant]
 		if err := _q.loadTenants(ctx, query, nodes,
-			func(n *BillingEntity) { n.appendNamedTenants(name) },
-			func(n *BillingEntity, e *Tenant) { n.appendNamedTenants(name, e) }); err != nil {
+			func(n *BillingEntity) { n.Edges.namedTenants.set(name, []*Tenant{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *BillingEntity, edges []*Tenant) { n.Edges.namedTenants.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {

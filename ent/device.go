@@ -53,7 +53,7 @@ type DeviceEdges struct {
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
-	namedInstallations map[string][]*Installation
+	namedInstallations namedEdges[*Installation]
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -269,25 +269,11 @@ func (_m *Device) String() string {
 // NamedInstallations returns the Installations named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Device) NamedInstallations(name string) ([]*Installation, error) {
-	if _m.Edges.namedInstallations == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedInstallations[name]
+	nodes, ok := _m.Edges.namedInstallations.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Device) appendNamedInstallations(name string, edges ...*Installation) {
-	if _m.Edges.namedInstallations == nil {
-		_m.Edges.namedInstallations = make(map[string][]*Installation)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedInstallations[name] = []*Installation{}
-	} else {
-		_m.Edges.namedInstallations[name] = append(_m.Edges.namedInstallations[name], edges...)
-	}
 }
 
 // Devices is a parsable slice of Device.

@@ -502,11 +502,13 @@ func (_q *DeviceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Devic
 		}
 	}
 	for name, query := range _q.withNamedInstallations {
+		var loaded edgeGroups[*Device, *Installation]
 		if err := _q.loadInstallations(ctx, query, nodes,
-			func(n *Device) { n.appendNamedInstallations(name) },
-			func(n *Device, e *Installation) { n.appendNamedInstallations(name, e) }); err != nil {
+			func(n *Device) { n.Edges.namedInstallations.set(name, []*Installation{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Device, edges []*Installation) { n.Edges.namedInstallations.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {

@@ -184,8 +184,9 @@ func main() {
 		},
 	},
 		entc.Extensions(ex),
-		// After entgql's templates: ours override its totalCount helper.
-		entc.TemplateFiles("./ent/template/gql_total.tmpl"),
+		// After entgql's templates: ours override its totalCount helper,
+		// and ent's named edges.
+		entc.TemplateFiles("./ent/template/gql_total.tmpl", "./ent/template/named_edges.tmpl"),
 	)
 	if err != nil {
 		log.Fatalf("ent codegen: %v", err)

@@ -50,7 +50,7 @@ type PlanEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [2]bool
 
-	namedSubscriptions map[string][]*Subscription
+	namedSubscriptions namedEdges[*Subscription]
 }
 
 // CatalogOrErr returns the Catalog value or an error if the edge
@@ -259,25 +259,11 @@ func (_m *Plan) String() string {
 // NamedSubscriptions returns the Subscriptions named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Plan) NamedSubscriptions(name string) ([]*Subscription, error) {
-	if _m.Edges.namedSubscriptions == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedSubscriptions[name]
+	nodes, ok := _m.Edges.namedSubscriptions.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Plan) appendNamedSubscriptions(name string, edges ...*Subscription) {
-	if _m.Edges.namedSubscriptions == nil {
-		_m.Edges.namedSubscriptions = make(map[string][]*Subscription)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedSubscriptions[name] = []*Subscription{}
-	} else {
-		_m.Edges.namedSubscriptions[name] = append(_m.Edges.namedSubscriptions[name], edges...)
-	}
 }
 
 // Plans is a parsable slice of Plan.

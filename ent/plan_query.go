@@ -459,11 +459,13 @@ func (_q *PlanQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Plan, e
 		}
 	}
 	for name, query := range _q.withNamedSubscriptions {
+		var loaded edgeGroups[*Plan, *Subscription]
 		if err := _q.loadSubscriptions(ctx, query, nodes,
-			func(n *Plan) { n.appendNamedSubscriptions(name) },
-			func(n *Plan, e *Subscription) { n.appendNamedSubscriptions(name, e) }); err != nil {
+			func(n *Plan) { n.Edges.namedSubscriptions.set(name, []*Subscription{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Plan, edges []*Subscription) { n.Edges.namedSubscriptions.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {

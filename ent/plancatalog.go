@@ -40,8 +40,8 @@ type PlanCatalogEdges struct {
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
-	namedPlans   map[string][]*Plan
-	namedTenants map[string][]*Tenant
+	namedPlans   namedEdges[*Plan]
+	namedTenants namedEdges[*Tenant]
 }
 
 // PlansOrErr returns the Plans value or an error if the edge
@@ -194,49 +194,21 @@ func (_m *PlanCatalog) String() string {
 // NamedPlans returns the Plans named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *PlanCatalog) NamedPlans(name string) ([]*Plan, error) {
-	if _m.Edges.namedPlans == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedPlans[name]
+	nodes, ok := _m.Edges.namedPlans.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *PlanCatalog) appendNamedPlans(name string, edges ...*Plan) {
-	if _m.Edges.namedPlans == nil {
-		_m.Edges.namedPlans = make(map[string][]*Plan)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedPlans[name] = []*Plan{}
-	} else {
-		_m.Edges.namedPlans[name] = append(_m.Edges.namedPlans[name], edges...)
-	}
 }
 
 // NamedTenants returns the Tenants named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *PlanCatalog) NamedTenants(name string) ([]*Tenant, error) {
-	if _m.Edges.namedTenants == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedTenants[name]
+	nodes, ok := _m.Edges.namedTenants.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *PlanCatalog) appendNamedTenants(name string, edges ...*Tenant) {
-	if _m.Edges.namedTenants == nil {
-		_m.Edges.namedTenants = make(map[string][]*Tenant)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedTenants[name] = []*Tenant{}
-	} else {
-		_m.Edges.namedTenants[name] = append(_m.Edges.namedTenants[name], edges...)
-	}
 }
 
 // PlanCatalogs is a parsable slice of PlanCatalog.

@@ -461,18 +461,22 @@ func (_q *PlanCatalogQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 		}
 	}
 	for name, query := range _q.withNamedPlans {
+		var loaded edgeGroups[*PlanCatalog, *Plan]
 		if err := _q.loadPlans(ctx, query, nodes,
-			func(n *PlanCatalog) { n.appendNamedPlans(name) },
-			func(n *PlanCatalog, e *Plan) { n.appendNamedPlans(name, e) }); err != nil {
+			func(n *PlanCatalog) { n.Edges.namedPlans.set(name, []*Plan{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *PlanCatalog, edges []*Plan) { n.Edges.namedPlans.set(name, edges) })
 	}
 	for name, query := range _q.withNamedTenants {
+		var loaded edgeGroups[*PlanCatalog, *Tenant]
 		if err := _q.loadTenants(ctx, query, nodes,
-			func(n *PlanCatalog) { n.appendNamedTenants(name) },
-			func(n *PlanCatalog, e *Tenant) { n.appendNamedTenants(name, e) }); err != nil {
+			func(n *PlanCatalog) { n.Edges.namedTenants.set(name, []*Tenant{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *PlanCatalog, edges []*Tenant) { n.Edges.namedTenants.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {

@@ -46,8 +46,8 @@ type SpaceEdges struct {
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
-	namedDevices       map[string][]*Device
-	namedInstallations map[string][]*Installation
+	namedDevices       namedEdges[*Device]
+	namedInstallations namedEdges[*Installation]
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -234,49 +234,21 @@ func (_m *Space) String() string {
 // NamedDevices returns the Devices named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Space) NamedDevices(name string) ([]*Device, error) {
-	if _m.Edges.namedDevices == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedDevices[name]
+	nodes, ok := _m.Edges.namedDevices.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Space) appendNamedDevices(name string, edges ...*Device) {
-	if _m.Edges.namedDevices == nil {
-		_m.Edges.namedDevices = make(map[string][]*Device)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedDevices[name] = []*Device{}
-	} else {
-		_m.Edges.namedDevices[name] = append(_m.Edges.namedDevices[name], edges...)
-	}
 }
 
 // NamedInstallations returns the Installations named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Space) NamedInstallations(name string) ([]*Installation, error) {
-	if _m.Edges.namedInstallations == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedInstallations[name]
+	nodes, ok := _m.Edges.namedInstallations.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Space) appendNamedInstallations(name string, edges ...*Installation) {
-	if _m.Edges.namedInstallations == nil {
-		_m.Edges.namedInstallations = make(map[string][]*Installation)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedInstallations[name] = []*Installation{}
-	} else {
-		_m.Edges.namedInstallations[name] = append(_m.Edges.namedInstallations[name], edges...)
-	}
 }
 
 // Spaces is a parsable slice of Space.

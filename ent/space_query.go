@@ -504,18 +504,22 @@ func (_q *SpaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Space,
 		}
 	}
 	for name, query := range _q.withNamedDevices {
+		var loaded edgeGroups[*Space, *Device]
 		if err := _q.loadDevices(ctx, query, nodes,
-			func(n *Space) { n.appendNamedDevices(name) },
-			func(n *Space, e *Device) { n.appendNamedDevices(name, e) }); err != nil {
+			func(n *Space) { n.Edges.namedDevices.set(name, []*Device{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Space, edges []*Device) { n.Edges.namedDevices.set(name, edges) })
 	}
 	for name, query := range _q.withNamedInstallations {
+		var loaded edgeGroups[*Space, *Installation]
 		if err := _q.loadInstallations(ctx, query, nodes,
-			func(n *Space) { n.appendNamedInstallations(name) },
-			func(n *Space, e *Installation) { n.appendNamedInstallations(name, e) }); err != nil {
+			func(n *Space) { n.Edges.namedInstallations.set(name, []*Installation{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Space, edges []*Installation) { n.Edges.namedInstallations.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {

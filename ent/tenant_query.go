@@ -900,60 +900,76 @@ func (_q *TenantQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Tenan
 		}
 	}
 	for name, query := range _q.withNamedManagedTenants {
+		var loaded edgeGroups[*Tenant, *Tenant]
 		if err := _q.loadManagedTenants(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedManagedTenants(name) },
-			func(n *Tenant, e *Tenant) { n.appendNamedManagedTenants(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedManagedTenants.set(name, []*Tenant{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Tenant) { n.Edges.namedManagedTenants.set(name, edges) })
 	}
 	for name, query := range _q.withNamedSpaces {
+		var loaded edgeGroups[*Tenant, *Space]
 		if err := _q.loadSpaces(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedSpaces(name) },
-			func(n *Tenant, e *Space) { n.appendNamedSpaces(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedSpaces.set(name, []*Space{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Space) { n.Edges.namedSpaces.set(name, edges) })
 	}
 	for name, query := range _q.withNamedMembers {
+		var loaded edgeGroups[*Tenant, *Membership]
 		if err := _q.loadMembers(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedMembers(name) },
-			func(n *Tenant, e *Membership) { n.appendNamedMembers(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedMembers.set(name, []*Membership{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Membership) { n.Edges.namedMembers.set(name, edges) })
 	}
 	for name, query := range _q.withNamedDevices {
+		var loaded edgeGroups[*Tenant, *Device]
 		if err := _q.loadDevices(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedDevices(name) },
-			func(n *Tenant, e *Device) { n.appendNamedDevices(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedDevices.set(name, []*Device{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Device) { n.Edges.namedDevices.set(name, edges) })
 	}
 	for name, query := range _q.withNamedInstallations {
+		var loaded edgeGroups[*Tenant, *Installation]
 		if err := _q.loadInstallations(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedInstallations(name) },
-			func(n *Tenant, e *Installation) { n.appendNamedInstallations(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedInstallations.set(name, []*Installation{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Installation) { n.Edges.namedInstallations.set(name, edges) })
 	}
 	for name, query := range _q.withNamedSubscriptions {
+		var loaded edgeGroups[*Tenant, *Subscription]
 		if err := _q.loadSubscriptions(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedSubscriptions(name) },
-			func(n *Tenant, e *Subscription) { n.appendNamedSubscriptions(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedSubscriptions.set(name, []*Subscription{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Subscription) { n.Edges.namedSubscriptions.set(name, edges) })
 	}
 	for name, query := range _q.withNamedBilledSubscriptions {
+		var loaded edgeGroups[*Tenant, *Subscription]
 		if err := _q.loadBilledSubscriptions(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedBilledSubscriptions(name) },
-			func(n *Tenant, e *Subscription) { n.appendNamedBilledSubscriptions(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedBilledSubscriptions.set(name, []*Subscription{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Subscription) { n.Edges.namedBilledSubscriptions.set(name, edges) })
 	}
 	for name, query := range _q.withNamedAuditEvents {
+		var loaded edgeGroups[*Tenant, *AuditEvent]
 		if err := _q.loadAuditEvents(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedAuditEvents(name) },
-			func(n *Tenant, e *AuditEvent) { n.appendNamedAuditEvents(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedAuditEvents.set(name, []*AuditEvent{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*AuditEvent) { n.Edges.namedAuditEvents.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {

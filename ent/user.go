@@ -45,8 +45,8 @@ type UserEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [2]bool
 
-	namedMemberships map[string][]*Membership
-	namedTokens      map[string][]*APIToken
+	namedMemberships namedEdges[*Membership]
+	namedTokens      namedEdges[*APIToken]
 }
 
 // MembershipsOrErr returns the Memberships value or an error if the edge
@@ -244,49 +244,21 @@ func (_m *User) String() string {
 // NamedMemberships returns the Memberships named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *User) NamedMemberships(name string) ([]*Membership, error) {
-	if _m.Edges.namedMemberships == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedMemberships[name]
+	nodes, ok := _m.Edges.namedMemberships.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *User) appendNamedMemberships(name string, edges ...*Membership) {
-	if _m.Edges.namedMemberships == nil {
-		_m.Edges.namedMemberships = make(map[string][]*Membership)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedMemberships[name] = []*Membership{}
-	} else {
-		_m.Edges.namedMemberships[name] = append(_m.Edges.namedMemberships[name], edges...)
-	}
 }
 
 // NamedTokens returns the Tokens named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *User) NamedTokens(name string) ([]*APIToken, error) {
-	if _m.Edges.namedTokens == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedTokens[name]
+	nodes, ok := _m.Edges.namedTokens.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *User) appendNamedTokens(name string, edges ...*APIToken) {
-	if _m.Edges.namedTokens == nil {
-		_m.Edges.namedTokens = make(map[string][]*APIToken)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedTokens[name] = []*APIToken{}
-	} else {
-		_m.Edges.namedTokens[name] = append(_m.Edges.namedTokens[name], edges...)
-	}
 }
 
 // Users is a parsable slice of User.

@@ -461,18 +461,22 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		}
 	}
 	for name, query := range _q.withNamedMemberships {
+		var loaded edgeGroups[*User, *Membership]
 		if err := _q.loadMemberships(ctx, query, nodes,
-			func(n *User) { n.appendNamedMemberships(name) },
-			func(n *User, e *Membership) { n.appendNamedMemberships(name, e) }); err != nil {
+			func(n *User) { n.Edges.namedMemberships.set(name, []*Membership{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *User, edges []*Membership) { n.Edges.namedMemberships.set(name, edges) })
 	}
 	for name, query := range _q.withNamedTokens {
+		var loaded edgeGroups[*User, *APIToken]
 		if err := _q.loadTokens(ctx, query, nodes,
-			func(n *User) { n.appendNamedTokens(name) },
-			func(n *User, e *APIToken) { n.appendNamedTokens(name, e) }); err != nil {
+			func(n *User) { n.Edges.namedTokens.set(name, []*APIToken{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *User, edges []*APIToken) { n.Edges.namedTokens.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
