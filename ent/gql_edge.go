@@ -42,9 +42,11 @@ func (_m *Device) Installations(
 			// Zero unless the rows were loaded with the edge's total.
 			totalCount = nodes[0].partitionTotal
 		}
-		pager := installationPager{reverse: last != nil}
-		if err := WithInstallationOrder(orderBy)(&pager); err != nil {
-			return nil, err
+		pager := installationPager{reverse: last != nil, order: DefaultInstallationOrder}
+		if orderBy != nil {
+			if err := WithInstallationOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &InstallationConnection{Edges: []*InstallationEdge{}, TotalCount: totalCount}
 		conn.build(nodes, &pager, after, first, before, last)
@@ -113,9 +115,11 @@ func (_m *Space) Devices(
 			// Zero unless the rows were loaded with the edge's total.
 			totalCount = nodes[0].partitionTotal
 		}
-		pager := devicePager{reverse: last != nil}
-		if err := WithDeviceOrder(orderBy)(&pager); err != nil {
-			return nil, err
+		pager := devicePager{reverse: last != nil, order: DefaultDeviceOrder}
+		if orderBy != nil {
+			if err := WithDeviceOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &DeviceConnection{Edges: []*DeviceEdge{}, TotalCount: totalCount}
 		conn.build(nodes, &pager, after, first, before, last)
@@ -136,9 +140,11 @@ func (_m *Space) Installations(
 			// Zero unless the rows were loaded with the edge's total.
 			totalCount = nodes[0].partitionTotal
 		}
-		pager := installationPager{reverse: last != nil}
-		if err := WithInstallationOrder(orderBy)(&pager); err != nil {
-			return nil, err
+		pager := installationPager{reverse: last != nil, order: DefaultInstallationOrder}
+		if orderBy != nil {
+			if err := WithInstallationOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &InstallationConnection{Edges: []*InstallationEdge{}, TotalCount: totalCount}
 		conn.build(nodes, &pager, after, first, before, last)
@@ -183,9 +189,11 @@ func (_m *Tenant) ManagedTenants(
 			// Zero unless the rows were loaded with the edge's total.
 			totalCount = nodes[0].partitionTotal
 		}
-		pager := tenantPager{reverse: last != nil}
-		if err := WithTenantOrder(orderBy)(&pager); err != nil {
-			return nil, err
+		pager := tenantPager{reverse: last != nil, order: DefaultTenantOrder}
+		if orderBy != nil {
+			if err := WithTenantOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		if err := WithTenantFilter(where.Filter)(&pager); err != nil {
 			return nil, err
@@ -226,9 +234,11 @@ func (_m *Tenant) Spaces(
 			// Zero unless the rows were loaded with the edge's total.
 			totalCount = nodes[0].partitionTotal
 		}
-		pager := spacePager{reverse: last != nil}
-		if err := WithSpaceOrder(orderBy)(&pager); err != nil {
-			return nil, err
+		pager := spacePager{reverse: last != nil, order: DefaultSpaceOrder}
+		if orderBy != nil {
+			if err := WithSpaceOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &SpaceConnection{Edges: []*SpaceEdge{}, TotalCount: totalCount}
 		conn.build(nodes, &pager, after, first, before, last)
@@ -249,9 +259,11 @@ func (_m *Tenant) Members(
 			// Zero unless the rows were loaded with the edge's total.
 			totalCount = nodes[0].partitionTotal
 		}
-		pager := membershipPager{reverse: last != nil}
-		if err := WithMembershipOrder(orderBy)(&pager); err != nil {
-			return nil, err
+		pager := membershipPager{reverse: last != nil, order: DefaultMembershipOrder}
+		if orderBy != nil {
+			if err := WithMembershipOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &MembershipConnection{Edges: []*MembershipEdge{}, TotalCount: totalCount}
 		conn.build(nodes, &pager, after, first, before, last)
@@ -272,9 +284,11 @@ func (_m *Tenant) Subscriptions(
 			// Zero unless the rows were loaded with the edge's total.
 			totalCount = nodes[0].partitionTotal
 		}
-		pager := plansubscriptionPager{reverse: last != nil}
-		if err := WithPlanSubscriptionOrder(orderBy)(&pager); err != nil {
-			return nil, err
+		pager := plansubscriptionPager{reverse: last != nil, order: DefaultPlanSubscriptionOrder}
+		if orderBy != nil {
+			if err := WithPlanSubscriptionOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &PlanSubscriptionConnection{Edges: []*PlanSubscriptionEdge{}, TotalCount: totalCount}
 		conn.build(nodes, &pager, after, first, before, last)
