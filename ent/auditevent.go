@@ -88,7 +88,13 @@ type auditeventScan struct {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*AuditEvent) scanValues(columns []string) ([]any, error) {
-	h := new(auditeventScan)
+	return new(auditeventScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *auditeventScan) destinations(columns []string) ([]any, error) {
 	var values []any
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]

@@ -60,7 +60,13 @@ type billingentityScan struct {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*BillingEntity) scanValues(columns []string) ([]any, error) {
-	h := new(billingentityScan)
+	return new(billingentityScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *billingentityScan) destinations(columns []string) ([]any, error) {
 	var values []any
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]

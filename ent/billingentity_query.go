@@ -387,11 +387,14 @@ func (_q *BillingEntityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 			_q.withTenants != nil,
 		}
 	)
+	scan := new(billingentityScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*BillingEntity).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[BillingEntity]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &BillingEntity{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

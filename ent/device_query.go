@@ -461,11 +461,14 @@ func (_q *DeviceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Devic
 			_q.withInstallations != nil,
 		}
 	)
+	scan := new(deviceScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Device).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Device]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Device{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

@@ -198,8 +198,8 @@ func main() {
 	},
 		entc.Extensions(ex),
 		// After entgql's templates: ours override its totalCount helper
-		// and edge resolvers, and ent's named edges.
-		templateFiles("./ent/template/gql_total.tmpl", "./ent/template/named_edges.tmpl"),
+		// and edge resolvers, and ent's named edges and query builders.
+		templateFiles("./ent/template/gql_total.tmpl", "./ent/template/named_edges.tmpl", "./ent/template/sql_query.tmpl"),
 	)
 	if err != nil {
 		log.Fatalf("ent codegen: %v", err)

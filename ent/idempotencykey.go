@@ -45,7 +45,13 @@ type idempotencykeyScan struct {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
-	h := new(idempotencykeyScan)
+	return new(idempotencykeyScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *idempotencykeyScan) destinations(columns []string) ([]any, error) {
 	var values []any
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]

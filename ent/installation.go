@@ -99,7 +99,13 @@ type installationScan struct {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Installation) scanValues(columns []string) ([]any, error) {
-	h := new(installationScan)
+	return new(installationScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *installationScan) destinations(columns []string) ([]any, error) {
 	var values []any
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]

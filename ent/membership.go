@@ -82,7 +82,13 @@ type membershipScan struct {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Membership) scanValues(columns []string) ([]any, error) {
-	h := new(membershipScan)
+	return new(membershipScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *membershipScan) destinations(columns []string) ([]any, error) {
 	var values []any
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]

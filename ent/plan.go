@@ -84,7 +84,13 @@ type planScan struct {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Plan) scanValues(columns []string) ([]any, error) {
-	h := new(planScan)
+	return new(planScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *planScan) destinations(columns []string) ([]any, error) {
 	var values []any
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]

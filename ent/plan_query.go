@@ -424,11 +424,14 @@ func (_q *PlanQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Plan, e
 			_q.withSubscriptions != nil,
 		}
 	)
+	scan := new(planScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Plan).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Plan]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Plan{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

@@ -72,7 +72,13 @@ type plancatalogScan struct {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*PlanCatalog) scanValues(columns []string) ([]any, error) {
-	h := new(plancatalogScan)
+	return new(plancatalogScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *plancatalogScan) destinations(columns []string) ([]any, error) {
 	var values []any
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]

@@ -425,11 +425,14 @@ func (_q *PlanCatalogQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			_q.withTenants != nil,
 		}
 	)
+	scan := new(plancatalogScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*PlanCatalog).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[PlanCatalog]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &PlanCatalog{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

@@ -90,7 +90,13 @@ type spaceScan struct {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Space) scanValues(columns []string) ([]any, error) {
-	h := new(spaceScan)
+	return new(spaceScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *spaceScan) destinations(columns []string) ([]any, error) {
 	var values []any
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]

@@ -462,11 +462,14 @@ func (_q *SpaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Space,
 			_q.withInstallations != nil,
 		}
 	)
+	scan := new(spaceScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Space).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Space]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Space{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

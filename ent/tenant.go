@@ -223,7 +223,13 @@ type tenantScan struct {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Tenant) scanValues(columns []string) ([]any, error) {
-	h := new(tenantScan)
+	return new(tenantScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *tenantScan) destinations(columns []string) ([]any, error) {
 	var values []any
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]

@@ -798,11 +798,14 @@ func (_q *TenantQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Tenan
 			_q.withAuditEvents != nil,
 		}
 	)
+	scan := new(tenantScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Tenant).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Tenant]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Tenant{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

@@ -425,11 +425,14 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			_q.withTokens != nil,
 		}
 	)
+	scan := new(userScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*User).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[User]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &User{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
