@@ -4,6 +4,7 @@ package ent
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -214,11 +215,13 @@ func (e TenantEdges) AuditEventsOrErr() ([]*AuditEvent, error) {
 // tenantScan holds the scan destinations of one Tenant row.
 type tenantScan struct {
 	values [14]any
-	a0     [1]sql.NullBool
-	a1     [5]sql.NullInt64
-	a2     [5]sql.NullString
-	a3     [2]sql.NullTime
-	total  sql.NullInt64
+	// more holds the destinations of rows with more columns (added by modifiers).
+	more  []any
+	a0    [1]sql.NullBool
+	a1    [5]sql.NullInt64
+	a2    [5]sql.NullString
+	a3    [2]sql.NullTime
+	total sql.NullInt64
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -230,11 +233,12 @@ func (*Tenant) scanValues(columns []string) ([]any, error) {
 // them for all its rows (sql_query.tmpl), as assignValues copies each
 // value out.
 func (h *tenantScan) destinations(columns []string) ([]any, error) {
-	var values []any
+	values := h.more
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]
-	} else {
+	} else if len(values) != len(columns) {
 		values = make([]any, len(columns))
+		h.more = values
 	}
 	n0 := 0
 	n1 := 0
@@ -273,6 +277,16 @@ func (h *tenantScan) destinations(columns []string) ([]any, error) {
 		case totalCountColumn:
 			values[i] = &h.total
 		default:
+			// A column added by a modifier: on the query's rows after the
+			// first, a new value of the type sqlgraph chose for it on the
+			// previous row (sql.ScanTypeOf asks the driver for the types of
+			// all the columns each time).
+			if prev := values[i]; prev != nil {
+				if _, unknown := prev.(*sql.UnknownType); !unknown {
+					values[i] = reflect.New(reflect.TypeOf(prev).Elem()).Interface()
+					continue
+				}
+			}
 			values[i] = new(sql.UnknownType)
 		}
 	}
