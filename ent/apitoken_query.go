@@ -385,11 +385,14 @@ func (_q *APITokenQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*API
 			_q.withUser != nil,
 		}
 	)
+	scan := new(apitokenScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*APIToken).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[APIToken]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &APIToken{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

@@ -422,11 +422,14 @@ func (_q *AuditEventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*A
 			_q.withActor != nil,
 		}
 	)
+	scan := new(auditeventScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*AuditEvent).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[AuditEvent]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &AuditEvent{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

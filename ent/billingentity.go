@@ -4,6 +4,7 @@ package ent
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"entgo.io/ent"
@@ -38,7 +39,7 @@ type BillingEntityEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [1]bool
 
-	namedTenants map[string][]*Tenant
+	namedTenants namedEdges[*Tenant]
 }
 
 // TenantsOrErr returns the Tenants value or an error if the edge
@@ -53,19 +54,28 @@ func (e BillingEntityEdges) TenantsOrErr() ([]*Tenant, error) {
 // billingentityScan holds the scan destinations of one BillingEntity row.
 type billingentityScan struct {
 	values [5]any
-	a0     [1]sql.NullInt64
-	a1     [3]sql.NullString
-	total  sql.NullInt64
+	// more holds the destinations of rows with more columns (added by modifiers).
+	more  []any
+	a0    [1]sql.NullInt64
+	a1    [3]sql.NullString
+	total sql.NullInt64
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*BillingEntity) scanValues(columns []string) ([]any, error) {
-	h := new(billingentityScan)
-	var values []any
+	return new(billingentityScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *billingentityScan) destinations(columns []string) ([]any, error) {
+	values := h.more
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]
-	} else {
+	} else if len(values) != len(columns) {
 		values = make([]any, len(columns))
+		h.more = values
 	}
 	n0 := 0
 	n1 := 0
@@ -88,6 +98,16 @@ func (*BillingEntity) scanValues(columns []string) ([]any, error) {
 		case totalCountColumn:
 			values[i] = &h.total
 		default:
+			// A column added by a modifier: on the query's rows after the
+			// first, a new value of the type sqlgraph chose for it on the
+			// previous row (sql.ScanTypeOf asks the driver for the types of
+			// all the columns each time).
+			if prev := values[i]; prev != nil {
+				if _, unknown := prev.(*sql.UnknownType); !unknown {
+					values[i] = reflect.New(reflect.TypeOf(prev).Elem()).Interface()
+					continue
+				}
+			}
 			values[i] = new(sql.UnknownType)
 		}
 	}
@@ -186,25 +206,11 @@ func (_m *BillingEntity) String() string {
 // NamedTenants returns the Tenants named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *BillingEntity) NamedTenants(name string) ([]*Tenant, error) {
-	if _m.Edges.namedTenants == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedTenants[name]
+	nodes, ok := _m.Edges.namedTenants.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *BillingEntity) appendNamedTenants(name string, edges ...*Tenant) {
-	if _m.Edges.namedTenants == nil {
-		_m.Edges.namedTenants = make(map[string][]*Tenant)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedTenants[name] = []*Tenant{}
-	} else {
-		_m.Edges.namedTenants[name] = append(_m.Edges.namedTenants[name], edges...)
-	}
 }
 
 // BillingEntities is a parsable slice of BillingEntity.

@@ -4,7 +4,6 @@ package ent
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -17,6 +16,8 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/billingentity"
 	"github.com/phystack/managed-tenants-api/ent/predicate"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
+
+	"github.com/phystack/managed-tenants-api/ent/sqlin"
 )
 
 // BillingEntityQuery is the builder for querying BillingEntity entities.
@@ -387,11 +388,14 @@ func (_q *BillingEntityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 			_q.withTenants != nil,
 		}
 	)
+	scan := new(billingentityScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*BillingEntity).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[BillingEntity]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &BillingEntity{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
@@ -416,11 +420,13 @@ func (_q *BillingEntityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 		}
 	}
 	for name, query := range _q.withNamedTenants {
+		var loaded edgeGroups[*BillingEntity, *Tenant]
 		if err := _q.loadTenants(ctx, query, nodes,
-			func(n *BillingEntity) { n.appendNamedTenants(name) },
-			func(n *BillingEntity, e *Tenant) { n.appendNamedTenants(name, e) }); err != nil {
+			func(n *BillingEntity) { n.Edges.namedTenants.set(name, []*Tenant{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *BillingEntity, edges []*Tenant) { n.Edges.namedTenants.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -431,8 +437,8 @@ func (_q *BillingEntityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 }
 
 func (_q *BillingEntityQuery) loadTenants(ctx context.Context, query *TenantQuery, nodes []*BillingEntity, init func(*BillingEntity), assign func(*BillingEntity, *Tenant)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*BillingEntity)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*BillingEntity, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -444,7 +450,7 @@ func (_q *BillingEntityQuery) loadTenants(ctx context.Context, query *TenantQuer
 		query.ctx.AppendFieldOnce(tenant.FieldBillingEntityID)
 	}
 	query.Where(predicate.Tenant(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(billingentity.TenantsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(billingentity.TenantsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -53,7 +54,7 @@ type DeviceEdges struct {
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
-	namedInstallations map[string][]*Installation
+	namedInstallations namedEdges[*Installation]
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -90,20 +91,29 @@ func (e DeviceEdges) InstallationsOrErr() ([]*Installation, error) {
 // deviceScan holds the scan destinations of one Device row.
 type deviceScan struct {
 	values [8]any
-	a0     [3]sql.NullInt64
-	a1     [3]sql.NullString
-	a2     [1]sql.NullTime
-	total  sql.NullInt64
+	// more holds the destinations of rows with more columns (added by modifiers).
+	more  []any
+	a0    [3]sql.NullInt64
+	a1    [3]sql.NullString
+	a2    [1]sql.NullTime
+	total sql.NullInt64
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Device) scanValues(columns []string) ([]any, error) {
-	h := new(deviceScan)
-	var values []any
+	return new(deviceScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *deviceScan) destinations(columns []string) ([]any, error) {
+	values := h.more
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]
-	} else {
+	} else if len(values) != len(columns) {
 		values = make([]any, len(columns))
+		h.more = values
 	}
 	n0 := 0
 	n1 := 0
@@ -134,6 +144,16 @@ func (*Device) scanValues(columns []string) ([]any, error) {
 		case totalCountColumn:
 			values[i] = &h.total
 		default:
+			// A column added by a modifier: on the query's rows after the
+			// first, a new value of the type sqlgraph chose for it on the
+			// previous row (sql.ScanTypeOf asks the driver for the types of
+			// all the columns each time).
+			if prev := values[i]; prev != nil {
+				if _, unknown := prev.(*sql.UnknownType); !unknown {
+					values[i] = reflect.New(reflect.TypeOf(prev).Elem()).Interface()
+					continue
+				}
+			}
 			values[i] = new(sql.UnknownType)
 		}
 	}
@@ -269,25 +289,11 @@ func (_m *Device) String() string {
 // NamedInstallations returns the Installations named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Device) NamedInstallations(name string) ([]*Installation, error) {
-	if _m.Edges.namedInstallations == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedInstallations[name]
+	nodes, ok := _m.Edges.namedInstallations.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Device) appendNamedInstallations(name string, edges ...*Installation) {
-	if _m.Edges.namedInstallations == nil {
-		_m.Edges.namedInstallations = make(map[string][]*Installation)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedInstallations[name] = []*Installation{}
-	} else {
-		_m.Edges.namedInstallations[name] = append(_m.Edges.namedInstallations[name], edges...)
-	}
 }
 
 // Devices is a parsable slice of Device.

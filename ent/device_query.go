@@ -4,7 +4,6 @@ package ent
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -19,6 +18,8 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/predicate"
 	"github.com/phystack/managed-tenants-api/ent/space"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
+
+	"github.com/phystack/managed-tenants-api/ent/sqlin"
 )
 
 // DeviceQuery is the builder for querying Device entities.
@@ -461,11 +462,14 @@ func (_q *DeviceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Devic
 			_q.withInstallations != nil,
 		}
 	)
+	scan := new(deviceScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Device).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Device]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Device{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
@@ -502,11 +506,13 @@ func (_q *DeviceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Devic
 		}
 	}
 	for name, query := range _q.withNamedInstallations {
+		var loaded edgeGroups[*Device, *Installation]
 		if err := _q.loadInstallations(ctx, query, nodes,
-			func(n *Device) { n.appendNamedInstallations(name) },
-			func(n *Device, e *Installation) { n.appendNamedInstallations(name, e) }); err != nil {
+			func(n *Device) { n.Edges.namedInstallations.set(name, []*Installation{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Device, edges []*Installation) { n.Edges.namedInstallations.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -575,8 +581,8 @@ func (_q *DeviceQuery) loadSpace(ctx context.Context, query *SpaceQuery, nodes [
 	return nil
 }
 func (_q *DeviceQuery) loadInstallations(ctx context.Context, query *InstallationQuery, nodes []*Device, init func(*Device), assign func(*Device, *Installation)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Device)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Device, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -588,7 +594,7 @@ func (_q *DeviceQuery) loadInstallations(ctx context.Context, query *Installatio
 		query.ctx.AppendFieldOnce(installation.FieldDeviceID)
 	}
 	query.Where(predicate.Installation(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(device.InstallationsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(device.InstallationsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -154,6 +154,19 @@ func managedTenantFilter(_ *gen.Graph, s *ast.Schema) error {
 	return nil
 }
 
+// templateFiles is entc.TemplateFiles with entgql's template functions as
+// well: our overrides of entgql's templates call them.
+func templateFiles(files ...string) entc.Option {
+	return func(cfg *gen.Config) error {
+		t, err := gen.NewTemplate("external").Funcs(entgql.TemplateFuncs).ParseFiles(files...)
+		if err != nil {
+			return err
+		}
+		cfg.Templates = append(cfg.Templates, t)
+		return nil
+	}
+}
+
 func main() {
 	ex, err := entgql.NewExtension(
 		entgql.WithSchemaGenerator(),
@@ -184,8 +197,9 @@ func main() {
 		},
 	},
 		entc.Extensions(ex),
-		// After entgql's templates: ours override its totalCount helper.
-		entc.TemplateFiles("./ent/template/gql_total.tmpl"),
+		// After entgql's templates: ours override its totalCount helper
+		// and edge resolvers, and ent's named edges and query builders.
+		templateFiles("./ent/template/gql_total.tmpl", "./ent/template/named_edges.tmpl", "./ent/template/sql_query.tmpl"),
 	)
 	if err != nil {
 		log.Fatalf("ent codegen: %v", err)

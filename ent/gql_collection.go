@@ -289,23 +289,6 @@ func (_q *DeviceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(device.InstallationsColumn, oneNode, pager.orderExpr(query)))
-						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Device) error {
-							for i := range nodes {
-								rows, err := nodes[i].NamedInstallations(alias)
-								if err != nil {
-									return err
-								}
-								n := 0
-								if len(rows) > 0 {
-									n = rows[0].partitionTotal
-								}
-								if nodes[i].Edges.totalCount[2] == nil {
-									nodes[i].Edges.totalCount[2] = make(map[string]int)
-								}
-								nodes[i].Edges.totalCount[2][alias] = n
-							}
-							return nil
-						})
 					} else {
 						query := query.Clone()
 						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Device) error {
@@ -875,23 +858,6 @@ func (_q *SpaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(space.DevicesColumn, oneNode, pager.orderExpr(query)))
-						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Space) error {
-							for i := range nodes {
-								rows, err := nodes[i].NamedDevices(alias)
-								if err != nil {
-									return err
-								}
-								n := 0
-								if len(rows) > 0 {
-									n = rows[0].partitionTotal
-								}
-								if nodes[i].Edges.totalCount[1] == nil {
-									nodes[i].Edges.totalCount[1] = make(map[string]int)
-								}
-								nodes[i].Edges.totalCount[1][alias] = n
-							}
-							return nil
-						})
 					} else {
 						query := query.Clone()
 						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Space) error {
@@ -987,23 +953,6 @@ func (_q *SpaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(space.InstallationsColumn, oneNode, pager.orderExpr(query)))
-						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Space) error {
-							for i := range nodes {
-								rows, err := nodes[i].NamedInstallations(alias)
-								if err != nil {
-									return err
-								}
-								n := 0
-								if len(rows) > 0 {
-									n = rows[0].partitionTotal
-								}
-								if nodes[i].Edges.totalCount[2] == nil {
-									nodes[i].Edges.totalCount[2] = make(map[string]int)
-								}
-								nodes[i].Edges.totalCount[2][alias] = n
-							}
-							return nil
-						})
 					} else {
 						query := query.Clone()
 						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Space) error {
@@ -1331,23 +1280,6 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.ManagedTenantsColumn, oneNode, pager.orderExpr(query)))
-						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
-							for i := range nodes {
-								rows, err := nodes[i].NamedManagedTenants(alias)
-								if err != nil {
-									return err
-								}
-								n := 0
-								if len(rows) > 0 {
-									n = rows[0].partitionTotal
-								}
-								if nodes[i].Edges.totalCount[1] == nil {
-									nodes[i].Edges.totalCount[1] = make(map[string]int)
-								}
-								nodes[i].Edges.totalCount[1][alias] = n
-							}
-							return nil
-						})
 					} else {
 						query := query.Clone()
 						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {
@@ -1473,23 +1405,6 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.SpacesColumn, oneNode, pager.orderExpr(query)))
-						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
-							for i := range nodes {
-								rows, err := nodes[i].NamedSpaces(alias)
-								if err != nil {
-									return err
-								}
-								n := 0
-								if len(rows) > 0 {
-									n = rows[0].partitionTotal
-								}
-								if nodes[i].Edges.totalCount[4] == nil {
-									nodes[i].Edges.totalCount[4] = make(map[string]int)
-								}
-								nodes[i].Edges.totalCount[4][alias] = n
-							}
-							return nil
-						})
 					} else {
 						query := query.Clone()
 						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {
@@ -1585,23 +1500,6 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.MembersColumn, oneNode, pager.orderExpr(query)))
-						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
-							for i := range nodes {
-								rows, err := nodes[i].NamedMembers(alias)
-								if err != nil {
-									return err
-								}
-								n := 0
-								if len(rows) > 0 {
-									n = rows[0].partitionTotal
-								}
-								if nodes[i].Edges.totalCount[5] == nil {
-									nodes[i].Edges.totalCount[5] = make(map[string]int)
-								}
-								nodes[i].Edges.totalCount[5][alias] = n
-							}
-							return nil
-						})
 					} else {
 						query := query.Clone()
 						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {
@@ -1697,23 +1595,6 @@ func (_q *TenantQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						(args.first == nil || *args.first > 0) && (args.last == nil || *args.last > 0) &&
 						paginateLimit(args.first, args.last) > 0 {
 						query.modifiers = append(query.modifiers, withPartitionTotal(tenant.SubscriptionsColumn, oneNode, pager.orderExpr(query)))
-						_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Tenant) error {
-							for i := range nodes {
-								rows, err := nodes[i].NamedSubscriptions(alias)
-								if err != nil {
-									return err
-								}
-								n := 0
-								if len(rows) > 0 {
-									n = rows[0].partitionTotal
-								}
-								if nodes[i].Edges.totalCount[6] == nil {
-									nodes[i].Edges.totalCount[6] = make(map[string]int)
-								}
-								nodes[i].Edges.totalCount[6][alias] = n
-							}
-							return nil
-						})
 					} else {
 						query := query.Clone()
 						_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Tenant) error {

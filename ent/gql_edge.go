@@ -35,21 +35,26 @@ func (_m *Device) Space(ctx context.Context) (*Space, error) {
 func (_m *Device) Installations(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InstallationOrder,
 ) (*InstallationConnection, error) {
-	opts := []InstallationPaginateOption{
-		WithInstallationOrder(orderBy),
-	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
 	if nodes, err := _m.NamedInstallations(alias); err == nil || hasTotalCount {
-		pager, err := newInstallationPager(opts, last != nil)
-		if err != nil {
-			return nil, err
+		if !hasTotalCount && len(nodes) > 0 {
+			// Zero unless the rows were loaded with the edge's total.
+			totalCount = nodes[0].partitionTotal
+		}
+		pager := installationPager{reverse: last != nil, order: DefaultInstallationOrder}
+		if orderBy != nil {
+			if err := WithInstallationOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &InstallationConnection{Edges: []*InstallationEdge{}, TotalCount: totalCount}
-		conn.build(nodes, pager, after, first, before, last)
+		conn.build(nodes, &pager, after, first, before, last)
 		return conn, nil
 	}
-	return _m.QueryInstallations().Paginate(ctx, after, first, before, last, opts...)
+	return _m.QueryInstallations().Paginate(ctx, after, first, before, last,
+		WithInstallationOrder(orderBy),
+	)
 }
 
 func (_m *Installation) Tenant(ctx context.Context) (*Tenant, error) {
@@ -103,41 +108,51 @@ func (_m *Space) Tenant(ctx context.Context) (*Tenant, error) {
 func (_m *Space) Devices(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *DeviceOrder,
 ) (*DeviceConnection, error) {
-	opts := []DevicePaginateOption{
-		WithDeviceOrder(orderBy),
-	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
 	if nodes, err := _m.NamedDevices(alias); err == nil || hasTotalCount {
-		pager, err := newDevicePager(opts, last != nil)
-		if err != nil {
-			return nil, err
+		if !hasTotalCount && len(nodes) > 0 {
+			// Zero unless the rows were loaded with the edge's total.
+			totalCount = nodes[0].partitionTotal
+		}
+		pager := devicePager{reverse: last != nil, order: DefaultDeviceOrder}
+		if orderBy != nil {
+			if err := WithDeviceOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &DeviceConnection{Edges: []*DeviceEdge{}, TotalCount: totalCount}
-		conn.build(nodes, pager, after, first, before, last)
+		conn.build(nodes, &pager, after, first, before, last)
 		return conn, nil
 	}
-	return _m.QueryDevices().Paginate(ctx, after, first, before, last, opts...)
+	return _m.QueryDevices().Paginate(ctx, after, first, before, last,
+		WithDeviceOrder(orderBy),
+	)
 }
 
 func (_m *Space) Installations(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InstallationOrder,
 ) (*InstallationConnection, error) {
-	opts := []InstallationPaginateOption{
-		WithInstallationOrder(orderBy),
-	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
 	if nodes, err := _m.NamedInstallations(alias); err == nil || hasTotalCount {
-		pager, err := newInstallationPager(opts, last != nil)
-		if err != nil {
-			return nil, err
+		if !hasTotalCount && len(nodes) > 0 {
+			// Zero unless the rows were loaded with the edge's total.
+			totalCount = nodes[0].partitionTotal
+		}
+		pager := installationPager{reverse: last != nil, order: DefaultInstallationOrder}
+		if orderBy != nil {
+			if err := WithInstallationOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &InstallationConnection{Edges: []*InstallationEdge{}, TotalCount: totalCount}
-		conn.build(nodes, pager, after, first, before, last)
+		conn.build(nodes, &pager, after, first, before, last)
 		return conn, nil
 	}
-	return _m.QueryInstallations().Paginate(ctx, after, first, before, last, opts...)
+	return _m.QueryInstallations().Paginate(ctx, after, first, before, last,
+		WithInstallationOrder(orderBy),
+	)
 }
 
 func (_m *Subscription) Plan(ctx context.Context) (*Plan, error) {
@@ -167,22 +182,30 @@ func (_m *Tenant) Partner(ctx context.Context) (*Tenant, error) {
 func (_m *Tenant) ManagedTenants(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *TenantOrder, where *TenantWhereInput,
 ) (*TenantConnection, error) {
-	opts := []TenantPaginateOption{
-		WithTenantOrder(orderBy),
-		WithTenantFilter(where.Filter),
-	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
 	if nodes, err := _m.NamedManagedTenants(alias); err == nil || hasTotalCount {
-		pager, err := newTenantPager(opts, last != nil)
-		if err != nil {
+		if !hasTotalCount && len(nodes) > 0 {
+			// Zero unless the rows were loaded with the edge's total.
+			totalCount = nodes[0].partitionTotal
+		}
+		pager := tenantPager{reverse: last != nil, order: DefaultTenantOrder}
+		if orderBy != nil {
+			if err := WithTenantOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
+		}
+		if err := WithTenantFilter(where.Filter)(&pager); err != nil {
 			return nil, err
 		}
 		conn := &TenantConnection{Edges: []*TenantEdge{}, TotalCount: totalCount}
-		conn.build(nodes, pager, after, first, before, last)
+		conn.build(nodes, &pager, after, first, before, last)
 		return conn, nil
 	}
-	return _m.QueryManagedTenants().Paginate(ctx, after, first, before, last, opts...)
+	return _m.QueryManagedTenants().Paginate(ctx, after, first, before, last,
+		WithTenantOrder(orderBy),
+		WithTenantFilter(where.Filter),
+	)
 }
 
 func (_m *Tenant) BillingEntity(ctx context.Context) (*BillingEntity, error) {
@@ -204,59 +227,74 @@ func (_m *Tenant) CreatedBy(ctx context.Context) (*User, error) {
 func (_m *Tenant) Spaces(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SpaceOrder,
 ) (*SpaceConnection, error) {
-	opts := []SpacePaginateOption{
-		WithSpaceOrder(orderBy),
-	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
 	if nodes, err := _m.NamedSpaces(alias); err == nil || hasTotalCount {
-		pager, err := newSpacePager(opts, last != nil)
-		if err != nil {
-			return nil, err
+		if !hasTotalCount && len(nodes) > 0 {
+			// Zero unless the rows were loaded with the edge's total.
+			totalCount = nodes[0].partitionTotal
+		}
+		pager := spacePager{reverse: last != nil, order: DefaultSpaceOrder}
+		if orderBy != nil {
+			if err := WithSpaceOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &SpaceConnection{Edges: []*SpaceEdge{}, TotalCount: totalCount}
-		conn.build(nodes, pager, after, first, before, last)
+		conn.build(nodes, &pager, after, first, before, last)
 		return conn, nil
 	}
-	return _m.QuerySpaces().Paginate(ctx, after, first, before, last, opts...)
+	return _m.QuerySpaces().Paginate(ctx, after, first, before, last,
+		WithSpaceOrder(orderBy),
+	)
 }
 
 func (_m *Tenant) Members(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *MembershipOrder,
 ) (*MembershipConnection, error) {
-	opts := []MembershipPaginateOption{
-		WithMembershipOrder(orderBy),
-	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
 	if nodes, err := _m.NamedMembers(alias); err == nil || hasTotalCount {
-		pager, err := newMembershipPager(opts, last != nil)
-		if err != nil {
-			return nil, err
+		if !hasTotalCount && len(nodes) > 0 {
+			// Zero unless the rows were loaded with the edge's total.
+			totalCount = nodes[0].partitionTotal
+		}
+		pager := membershipPager{reverse: last != nil, order: DefaultMembershipOrder}
+		if orderBy != nil {
+			if err := WithMembershipOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &MembershipConnection{Edges: []*MembershipEdge{}, TotalCount: totalCount}
-		conn.build(nodes, pager, after, first, before, last)
+		conn.build(nodes, &pager, after, first, before, last)
 		return conn, nil
 	}
-	return _m.QueryMembers().Paginate(ctx, after, first, before, last, opts...)
+	return _m.QueryMembers().Paginate(ctx, after, first, before, last,
+		WithMembershipOrder(orderBy),
+	)
 }
 
 func (_m *Tenant) Subscriptions(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PlanSubscriptionOrder,
 ) (*PlanSubscriptionConnection, error) {
-	opts := []PlanSubscriptionPaginateOption{
-		WithPlanSubscriptionOrder(orderBy),
-	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
 	if nodes, err := _m.NamedSubscriptions(alias); err == nil || hasTotalCount {
-		pager, err := newPlanSubscriptionPager(opts, last != nil)
-		if err != nil {
-			return nil, err
+		if !hasTotalCount && len(nodes) > 0 {
+			// Zero unless the rows were loaded with the edge's total.
+			totalCount = nodes[0].partitionTotal
+		}
+		pager := plansubscriptionPager{reverse: last != nil, order: DefaultPlanSubscriptionOrder}
+		if orderBy != nil {
+			if err := WithPlanSubscriptionOrder(orderBy)(&pager); err != nil {
+				return nil, err
+			}
 		}
 		conn := &PlanSubscriptionConnection{Edges: []*PlanSubscriptionEdge{}, TotalCount: totalCount}
-		conn.build(nodes, pager, after, first, before, last)
+		conn.build(nodes, &pager, after, first, before, last)
 		return conn, nil
 	}
-	return _m.QuerySubscriptions().Paginate(ctx, after, first, before, last, opts...)
+	return _m.QuerySubscriptions().Paginate(ctx, after, first, before, last,
+		WithPlanSubscriptionOrder(orderBy),
+	)
 }

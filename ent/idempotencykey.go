@@ -4,6 +4,7 @@ package ent
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -37,20 +38,29 @@ type IdempotencyKey struct {
 // idempotencykeyScan holds the scan destinations of one IdempotencyKey row.
 type idempotencykeyScan struct {
 	values [8]any
-	a0     [3]sql.NullInt64
-	a1     [3]sql.NullString
-	a2     [1]sql.NullTime
-	total  sql.NullInt64
+	// more holds the destinations of rows with more columns (added by modifiers).
+	more  []any
+	a0    [3]sql.NullInt64
+	a1    [3]sql.NullString
+	a2    [1]sql.NullTime
+	total sql.NullInt64
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
-	h := new(idempotencykeyScan)
-	var values []any
+	return new(idempotencykeyScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *idempotencykeyScan) destinations(columns []string) ([]any, error) {
+	values := h.more
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]
-	} else {
+	} else if len(values) != len(columns) {
 		values = make([]any, len(columns))
+		h.more = values
 	}
 	n0 := 0
 	n1 := 0
@@ -81,6 +91,16 @@ func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
 		case totalCountColumn:
 			values[i] = &h.total
 		default:
+			// A column added by a modifier: on the query's rows after the
+			// first, a new value of the type sqlgraph chose for it on the
+			// previous row (sql.ScanTypeOf asks the driver for the types of
+			// all the columns each time).
+			if prev := values[i]; prev != nil {
+				if _, unknown := prev.(*sql.UnknownType); !unknown {
+					values[i] = reflect.New(reflect.TypeOf(prev).Elem()).Interface()
+					continue
+				}
+			}
 			values[i] = new(sql.UnknownType)
 		}
 	}

@@ -346,11 +346,14 @@ func (_q *IdempotencyKeyQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 		nodes = []*IdempotencyKey{}
 		_spec = _q.querySpec()
 	)
+	scan := new(idempotencykeyScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*IdempotencyKey).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[IdempotencyKey]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &IdempotencyKey{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		return node.assignValues(columns, values)
 	}

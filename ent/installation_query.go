@@ -459,11 +459,14 @@ func (_q *InstallationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			_q.withDevice != nil,
 		}
 	)
+	scan := new(installationScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Installation).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Installation]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Installation{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

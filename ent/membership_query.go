@@ -422,11 +422,14 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			_q.withUser != nil,
 		}
 	)
+	scan := new(membershipScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Membership).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Membership]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Membership{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"entgo.io/ent"
@@ -50,7 +51,7 @@ type PlanEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [2]bool
 
-	namedSubscriptions map[string][]*Subscription
+	namedSubscriptions namedEdges[*Subscription]
 }
 
 // CatalogOrErr returns the Catalog value or an error if the edge
@@ -76,20 +77,29 @@ func (e PlanEdges) SubscriptionsOrErr() ([]*Subscription, error) {
 // planScan holds the scan destinations of one Plan row.
 type planScan struct {
 	values [9]any
-	a0     [1]sql.NullBool
-	a1     [3]sql.NullInt64
-	a2     [4]sql.NullString
-	total  sql.NullInt64
+	// more holds the destinations of rows with more columns (added by modifiers).
+	more  []any
+	a0    [1]sql.NullBool
+	a1    [3]sql.NullInt64
+	a2    [4]sql.NullString
+	total sql.NullInt64
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Plan) scanValues(columns []string) ([]any, error) {
-	h := new(planScan)
-	var values []any
+	return new(planScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *planScan) destinations(columns []string) ([]any, error) {
+	values := h.more
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]
-	} else {
+	} else if len(values) != len(columns) {
 		values = make([]any, len(columns))
+		h.more = values
 	}
 	n0 := 0
 	n1 := 0
@@ -120,6 +130,16 @@ func (*Plan) scanValues(columns []string) ([]any, error) {
 		case totalCountColumn:
 			values[i] = &h.total
 		default:
+			// A column added by a modifier: on the query's rows after the
+			// first, a new value of the type sqlgraph chose for it on the
+			// previous row (sql.ScanTypeOf asks the driver for the types of
+			// all the columns each time).
+			if prev := values[i]; prev != nil {
+				if _, unknown := prev.(*sql.UnknownType); !unknown {
+					values[i] = reflect.New(reflect.TypeOf(prev).Elem()).Interface()
+					continue
+				}
+			}
 			values[i] = new(sql.UnknownType)
 		}
 	}
@@ -259,25 +279,11 @@ func (_m *Plan) String() string {
 // NamedSubscriptions returns the Subscriptions named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Plan) NamedSubscriptions(name string) ([]*Subscription, error) {
-	if _m.Edges.namedSubscriptions == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedSubscriptions[name]
+	nodes, ok := _m.Edges.namedSubscriptions.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Plan) appendNamedSubscriptions(name string, edges ...*Subscription) {
-	if _m.Edges.namedSubscriptions == nil {
-		_m.Edges.namedSubscriptions = make(map[string][]*Subscription)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedSubscriptions[name] = []*Subscription{}
-	} else {
-		_m.Edges.namedSubscriptions[name] = append(_m.Edges.namedSubscriptions[name], edges...)
-	}
 }
 
 // Plans is a parsable slice of Plan.

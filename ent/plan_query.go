@@ -4,7 +4,6 @@ package ent
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -18,6 +17,8 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/plancatalog"
 	"github.com/phystack/managed-tenants-api/ent/predicate"
 	"github.com/phystack/managed-tenants-api/ent/subscription"
+
+	"github.com/phystack/managed-tenants-api/ent/sqlin"
 )
 
 // PlanQuery is the builder for querying Plan entities.
@@ -424,11 +425,14 @@ func (_q *PlanQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Plan, e
 			_q.withSubscriptions != nil,
 		}
 	)
+	scan := new(planScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Plan).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Plan]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Plan{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
@@ -459,11 +463,13 @@ func (_q *PlanQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Plan, e
 		}
 	}
 	for name, query := range _q.withNamedSubscriptions {
+		var loaded edgeGroups[*Plan, *Subscription]
 		if err := _q.loadSubscriptions(ctx, query, nodes,
-			func(n *Plan) { n.appendNamedSubscriptions(name) },
-			func(n *Plan, e *Subscription) { n.appendNamedSubscriptions(name, e) }); err != nil {
+			func(n *Plan) { n.Edges.namedSubscriptions.set(name, []*Subscription{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Plan, edges []*Subscription) { n.Edges.namedSubscriptions.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -503,8 +509,8 @@ func (_q *PlanQuery) loadCatalog(ctx context.Context, query *PlanCatalogQuery, n
 	return nil
 }
 func (_q *PlanQuery) loadSubscriptions(ctx context.Context, query *SubscriptionQuery, nodes []*Plan, init func(*Plan), assign func(*Plan, *Subscription)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Plan)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Plan, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -516,7 +522,7 @@ func (_q *PlanQuery) loadSubscriptions(ctx context.Context, query *SubscriptionQ
 		query.ctx.AppendFieldOnce(subscription.FieldPlanID)
 	}
 	query.Where(predicate.Subscription(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(plan.SubscriptionsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(plan.SubscriptionsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"entgo.io/ent"
@@ -40,8 +41,8 @@ type PlanCatalogEdges struct {
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
-	namedPlans   map[string][]*Plan
-	namedTenants map[string][]*Tenant
+	namedPlans   namedEdges[*Plan]
+	namedTenants namedEdges[*Tenant]
 }
 
 // PlansOrErr returns the Plans value or an error if the edge
@@ -65,19 +66,28 @@ func (e PlanCatalogEdges) TenantsOrErr() ([]*Tenant, error) {
 // plancatalogScan holds the scan destinations of one PlanCatalog row.
 type plancatalogScan struct {
 	values [4]any
-	a0     [1]sql.NullInt64
-	a1     [2]sql.NullString
-	total  sql.NullInt64
+	// more holds the destinations of rows with more columns (added by modifiers).
+	more  []any
+	a0    [1]sql.NullInt64
+	a1    [2]sql.NullString
+	total sql.NullInt64
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*PlanCatalog) scanValues(columns []string) ([]any, error) {
-	h := new(plancatalogScan)
-	var values []any
+	return new(plancatalogScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *plancatalogScan) destinations(columns []string) ([]any, error) {
+	values := h.more
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]
-	} else {
+	} else if len(values) != len(columns) {
 		values = make([]any, len(columns))
+		h.more = values
 	}
 	n0 := 0
 	n1 := 0
@@ -100,6 +110,16 @@ func (*PlanCatalog) scanValues(columns []string) ([]any, error) {
 		case totalCountColumn:
 			values[i] = &h.total
 		default:
+			// A column added by a modifier: on the query's rows after the
+			// first, a new value of the type sqlgraph chose for it on the
+			// previous row (sql.ScanTypeOf asks the driver for the types of
+			// all the columns each time).
+			if prev := values[i]; prev != nil {
+				if _, unknown := prev.(*sql.UnknownType); !unknown {
+					values[i] = reflect.New(reflect.TypeOf(prev).Elem()).Interface()
+					continue
+				}
+			}
 			values[i] = new(sql.UnknownType)
 		}
 	}
@@ -194,49 +214,21 @@ func (_m *PlanCatalog) String() string {
 // NamedPlans returns the Plans named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *PlanCatalog) NamedPlans(name string) ([]*Plan, error) {
-	if _m.Edges.namedPlans == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedPlans[name]
+	nodes, ok := _m.Edges.namedPlans.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *PlanCatalog) appendNamedPlans(name string, edges ...*Plan) {
-	if _m.Edges.namedPlans == nil {
-		_m.Edges.namedPlans = make(map[string][]*Plan)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedPlans[name] = []*Plan{}
-	} else {
-		_m.Edges.namedPlans[name] = append(_m.Edges.namedPlans[name], edges...)
-	}
 }
 
 // NamedTenants returns the Tenants named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *PlanCatalog) NamedTenants(name string) ([]*Tenant, error) {
-	if _m.Edges.namedTenants == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedTenants[name]
+	nodes, ok := _m.Edges.namedTenants.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *PlanCatalog) appendNamedTenants(name string, edges ...*Tenant) {
-	if _m.Edges.namedTenants == nil {
-		_m.Edges.namedTenants = make(map[string][]*Tenant)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedTenants[name] = []*Tenant{}
-	} else {
-		_m.Edges.namedTenants[name] = append(_m.Edges.namedTenants[name], edges...)
-	}
 }
 
 // PlanCatalogs is a parsable slice of PlanCatalog.

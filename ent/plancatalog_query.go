@@ -4,7 +4,6 @@ package ent
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -18,6 +17,8 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/plancatalog"
 	"github.com/phystack/managed-tenants-api/ent/predicate"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
+
+	"github.com/phystack/managed-tenants-api/ent/sqlin"
 )
 
 // PlanCatalogQuery is the builder for querying PlanCatalog entities.
@@ -425,11 +426,14 @@ func (_q *PlanCatalogQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			_q.withTenants != nil,
 		}
 	)
+	scan := new(plancatalogScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*PlanCatalog).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[PlanCatalog]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &PlanCatalog{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
@@ -461,18 +465,22 @@ func (_q *PlanCatalogQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 		}
 	}
 	for name, query := range _q.withNamedPlans {
+		var loaded edgeGroups[*PlanCatalog, *Plan]
 		if err := _q.loadPlans(ctx, query, nodes,
-			func(n *PlanCatalog) { n.appendNamedPlans(name) },
-			func(n *PlanCatalog, e *Plan) { n.appendNamedPlans(name, e) }); err != nil {
+			func(n *PlanCatalog) { n.Edges.namedPlans.set(name, []*Plan{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *PlanCatalog, edges []*Plan) { n.Edges.namedPlans.set(name, edges) })
 	}
 	for name, query := range _q.withNamedTenants {
+		var loaded edgeGroups[*PlanCatalog, *Tenant]
 		if err := _q.loadTenants(ctx, query, nodes,
-			func(n *PlanCatalog) { n.appendNamedTenants(name) },
-			func(n *PlanCatalog, e *Tenant) { n.appendNamedTenants(name, e) }); err != nil {
+			func(n *PlanCatalog) { n.Edges.namedTenants.set(name, []*Tenant{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *PlanCatalog, edges []*Tenant) { n.Edges.namedTenants.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -483,8 +491,8 @@ func (_q *PlanCatalogQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 }
 
 func (_q *PlanCatalogQuery) loadPlans(ctx context.Context, query *PlanQuery, nodes []*PlanCatalog, init func(*PlanCatalog), assign func(*PlanCatalog, *Plan)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*PlanCatalog)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*PlanCatalog, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -496,7 +504,7 @@ func (_q *PlanCatalogQuery) loadPlans(ctx context.Context, query *PlanQuery, nod
 		query.ctx.AppendFieldOnce(plan.FieldCatalogID)
 	}
 	query.Where(predicate.Plan(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(plancatalog.PlansColumn), fks...))
+		s.Where(sqlin.Ints(s.C(plancatalog.PlansColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -513,8 +521,8 @@ func (_q *PlanCatalogQuery) loadPlans(ctx context.Context, query *PlanQuery, nod
 	return nil
 }
 func (_q *PlanCatalogQuery) loadTenants(ctx context.Context, query *TenantQuery, nodes []*PlanCatalog, init func(*PlanCatalog), assign func(*PlanCatalog, *Tenant)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*PlanCatalog)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*PlanCatalog, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -526,7 +534,7 @@ func (_q *PlanCatalogQuery) loadTenants(ctx context.Context, query *TenantQuery,
 		query.ctx.AppendFieldOnce(tenant.FieldPlanCatalogID)
 	}
 	query.Where(predicate.Tenant(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(plancatalog.TenantsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(plancatalog.TenantsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

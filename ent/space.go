@@ -4,6 +4,7 @@ package ent
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -46,8 +47,8 @@ type SpaceEdges struct {
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
-	namedDevices       map[string][]*Device
-	namedInstallations map[string][]*Installation
+	namedDevices       namedEdges[*Device]
+	namedInstallations namedEdges[*Installation]
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -82,20 +83,29 @@ func (e SpaceEdges) InstallationsOrErr() ([]*Installation, error) {
 // spaceScan holds the scan destinations of one Space row.
 type spaceScan struct {
 	values [5]any
-	a0     [2]sql.NullInt64
-	a1     [1]sql.NullString
-	a2     [1]sql.NullTime
-	total  sql.NullInt64
+	// more holds the destinations of rows with more columns (added by modifiers).
+	more  []any
+	a0    [2]sql.NullInt64
+	a1    [1]sql.NullString
+	a2    [1]sql.NullTime
+	total sql.NullInt64
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Space) scanValues(columns []string) ([]any, error) {
-	h := new(spaceScan)
-	var values []any
+	return new(spaceScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *spaceScan) destinations(columns []string) ([]any, error) {
+	values := h.more
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]
-	} else {
+	} else if len(values) != len(columns) {
 		values = make([]any, len(columns))
+		h.more = values
 	}
 	n0 := 0
 	n1 := 0
@@ -126,6 +136,16 @@ func (*Space) scanValues(columns []string) ([]any, error) {
 		case totalCountColumn:
 			values[i] = &h.total
 		default:
+			// A column added by a modifier: on the query's rows after the
+			// first, a new value of the type sqlgraph chose for it on the
+			// previous row (sql.ScanTypeOf asks the driver for the types of
+			// all the columns each time).
+			if prev := values[i]; prev != nil {
+				if _, unknown := prev.(*sql.UnknownType); !unknown {
+					values[i] = reflect.New(reflect.TypeOf(prev).Elem()).Interface()
+					continue
+				}
+			}
 			values[i] = new(sql.UnknownType)
 		}
 	}
@@ -234,49 +254,21 @@ func (_m *Space) String() string {
 // NamedDevices returns the Devices named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Space) NamedDevices(name string) ([]*Device, error) {
-	if _m.Edges.namedDevices == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedDevices[name]
+	nodes, ok := _m.Edges.namedDevices.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Space) appendNamedDevices(name string, edges ...*Device) {
-	if _m.Edges.namedDevices == nil {
-		_m.Edges.namedDevices = make(map[string][]*Device)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedDevices[name] = []*Device{}
-	} else {
-		_m.Edges.namedDevices[name] = append(_m.Edges.namedDevices[name], edges...)
-	}
 }
 
 // NamedInstallations returns the Installations named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Space) NamedInstallations(name string) ([]*Installation, error) {
-	if _m.Edges.namedInstallations == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedInstallations[name]
+	nodes, ok := _m.Edges.namedInstallations.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Space) appendNamedInstallations(name string, edges ...*Installation) {
-	if _m.Edges.namedInstallations == nil {
-		_m.Edges.namedInstallations = make(map[string][]*Installation)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedInstallations[name] = []*Installation{}
-	} else {
-		_m.Edges.namedInstallations[name] = append(_m.Edges.namedInstallations[name], edges...)
-	}
 }
 
 // Spaces is a parsable slice of Space.

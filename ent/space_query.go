@@ -4,7 +4,6 @@ package ent
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -19,6 +18,8 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/predicate"
 	"github.com/phystack/managed-tenants-api/ent/space"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
+
+	"github.com/phystack/managed-tenants-api/ent/sqlin"
 )
 
 // SpaceQuery is the builder for querying Space entities.
@@ -462,11 +463,14 @@ func (_q *SpaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Space,
 			_q.withInstallations != nil,
 		}
 	)
+	scan := new(spaceScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Space).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Space]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Space{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
@@ -504,18 +508,22 @@ func (_q *SpaceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Space,
 		}
 	}
 	for name, query := range _q.withNamedDevices {
+		var loaded edgeGroups[*Space, *Device]
 		if err := _q.loadDevices(ctx, query, nodes,
-			func(n *Space) { n.appendNamedDevices(name) },
-			func(n *Space, e *Device) { n.appendNamedDevices(name, e) }); err != nil {
+			func(n *Space) { n.Edges.namedDevices.set(name, []*Device{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Space, edges []*Device) { n.Edges.namedDevices.set(name, edges) })
 	}
 	for name, query := range _q.withNamedInstallations {
+		var loaded edgeGroups[*Space, *Installation]
 		if err := _q.loadInstallations(ctx, query, nodes,
-			func(n *Space) { n.appendNamedInstallations(name) },
-			func(n *Space, e *Installation) { n.appendNamedInstallations(name, e) }); err != nil {
+			func(n *Space) { n.Edges.namedInstallations.set(name, []*Installation{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Space, edges []*Installation) { n.Edges.namedInstallations.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -555,8 +563,8 @@ func (_q *SpaceQuery) loadTenant(ctx context.Context, query *TenantQuery, nodes 
 	return nil
 }
 func (_q *SpaceQuery) loadDevices(ctx context.Context, query *DeviceQuery, nodes []*Space, init func(*Space), assign func(*Space, *Device)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Space)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Space, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -568,7 +576,7 @@ func (_q *SpaceQuery) loadDevices(ctx context.Context, query *DeviceQuery, nodes
 		query.ctx.AppendFieldOnce(device.FieldSpaceID)
 	}
 	query.Where(predicate.Device(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(space.DevicesColumn), fks...))
+		s.Where(sqlin.Ints(s.C(space.DevicesColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -585,8 +593,8 @@ func (_q *SpaceQuery) loadDevices(ctx context.Context, query *DeviceQuery, nodes
 	return nil
 }
 func (_q *SpaceQuery) loadInstallations(ctx context.Context, query *InstallationQuery, nodes []*Space, init func(*Space), assign func(*Space, *Installation)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Space)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Space, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -598,7 +606,7 @@ func (_q *SpaceQuery) loadInstallations(ctx context.Context, query *Installation
 		query.ctx.AppendFieldOnce(installation.FieldSpaceID)
 	}
 	query.Where(predicate.Installation(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(space.InstallationsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(space.InstallationsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -458,11 +458,14 @@ func (_q *SubscriptionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			_q.withBilledTo != nil,
 		}
 	)
+	scan := new(subscriptionScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Subscription).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Subscription]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Subscription{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)

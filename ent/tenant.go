@@ -4,6 +4,7 @@ package ent
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -85,14 +86,14 @@ type TenantEdges struct {
 	// totalCount holds the count of the edges above.
 	totalCount [7]map[string]int
 
-	namedManagedTenants      map[string][]*Tenant
-	namedSpaces              map[string][]*Space
-	namedMembers             map[string][]*Membership
-	namedDevices             map[string][]*Device
-	namedInstallations       map[string][]*Installation
-	namedSubscriptions       map[string][]*Subscription
-	namedBilledSubscriptions map[string][]*Subscription
-	namedAuditEvents         map[string][]*AuditEvent
+	namedManagedTenants      namedEdges[*Tenant]
+	namedSpaces              namedEdges[*Space]
+	namedMembers             namedEdges[*Membership]
+	namedDevices             namedEdges[*Device]
+	namedInstallations       namedEdges[*Installation]
+	namedSubscriptions       namedEdges[*Subscription]
+	namedBilledSubscriptions namedEdges[*Subscription]
+	namedAuditEvents         namedEdges[*AuditEvent]
 }
 
 // PartnerOrErr returns the Partner value or an error if the edge
@@ -214,21 +215,30 @@ func (e TenantEdges) AuditEventsOrErr() ([]*AuditEvent, error) {
 // tenantScan holds the scan destinations of one Tenant row.
 type tenantScan struct {
 	values [14]any
-	a0     [1]sql.NullBool
-	a1     [5]sql.NullInt64
-	a2     [5]sql.NullString
-	a3     [2]sql.NullTime
-	total  sql.NullInt64
+	// more holds the destinations of rows with more columns (added by modifiers).
+	more  []any
+	a0    [1]sql.NullBool
+	a1    [5]sql.NullInt64
+	a2    [5]sql.NullString
+	a3    [2]sql.NullTime
+	total sql.NullInt64
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Tenant) scanValues(columns []string) ([]any, error) {
-	h := new(tenantScan)
-	var values []any
+	return new(tenantScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *tenantScan) destinations(columns []string) ([]any, error) {
+	values := h.more
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]
-	} else {
+	} else if len(values) != len(columns) {
 		values = make([]any, len(columns))
+		h.more = values
 	}
 	n0 := 0
 	n1 := 0
@@ -267,6 +277,16 @@ func (*Tenant) scanValues(columns []string) ([]any, error) {
 		case totalCountColumn:
 			values[i] = &h.total
 		default:
+			// A column added by a modifier: on the query's rows after the
+			// first, a new value of the type sqlgraph chose for it on the
+			// previous row (sql.ScanTypeOf asks the driver for the types of
+			// all the columns each time).
+			if prev := values[i]; prev != nil {
+				if _, unknown := prev.(*sql.UnknownType); !unknown {
+					values[i] = reflect.New(reflect.TypeOf(prev).Elem()).Interface()
+					continue
+				}
+			}
 			values[i] = new(sql.UnknownType)
 		}
 	}
@@ -513,193 +533,81 @@ func (_m *Tenant) String() string {
 // NamedManagedTenants returns the ManagedTenants named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Tenant) NamedManagedTenants(name string) ([]*Tenant, error) {
-	if _m.Edges.namedManagedTenants == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedManagedTenants[name]
+	nodes, ok := _m.Edges.namedManagedTenants.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Tenant) appendNamedManagedTenants(name string, edges ...*Tenant) {
-	if _m.Edges.namedManagedTenants == nil {
-		_m.Edges.namedManagedTenants = make(map[string][]*Tenant)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedManagedTenants[name] = []*Tenant{}
-	} else {
-		_m.Edges.namedManagedTenants[name] = append(_m.Edges.namedManagedTenants[name], edges...)
-	}
 }
 
 // NamedSpaces returns the Spaces named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Tenant) NamedSpaces(name string) ([]*Space, error) {
-	if _m.Edges.namedSpaces == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedSpaces[name]
+	nodes, ok := _m.Edges.namedSpaces.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Tenant) appendNamedSpaces(name string, edges ...*Space) {
-	if _m.Edges.namedSpaces == nil {
-		_m.Edges.namedSpaces = make(map[string][]*Space)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedSpaces[name] = []*Space{}
-	} else {
-		_m.Edges.namedSpaces[name] = append(_m.Edges.namedSpaces[name], edges...)
-	}
 }
 
 // NamedMembers returns the Members named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Tenant) NamedMembers(name string) ([]*Membership, error) {
-	if _m.Edges.namedMembers == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedMembers[name]
+	nodes, ok := _m.Edges.namedMembers.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Tenant) appendNamedMembers(name string, edges ...*Membership) {
-	if _m.Edges.namedMembers == nil {
-		_m.Edges.namedMembers = make(map[string][]*Membership)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedMembers[name] = []*Membership{}
-	} else {
-		_m.Edges.namedMembers[name] = append(_m.Edges.namedMembers[name], edges...)
-	}
 }
 
 // NamedDevices returns the Devices named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Tenant) NamedDevices(name string) ([]*Device, error) {
-	if _m.Edges.namedDevices == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedDevices[name]
+	nodes, ok := _m.Edges.namedDevices.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Tenant) appendNamedDevices(name string, edges ...*Device) {
-	if _m.Edges.namedDevices == nil {
-		_m.Edges.namedDevices = make(map[string][]*Device)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedDevices[name] = []*Device{}
-	} else {
-		_m.Edges.namedDevices[name] = append(_m.Edges.namedDevices[name], edges...)
-	}
 }
 
 // NamedInstallations returns the Installations named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Tenant) NamedInstallations(name string) ([]*Installation, error) {
-	if _m.Edges.namedInstallations == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedInstallations[name]
+	nodes, ok := _m.Edges.namedInstallations.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Tenant) appendNamedInstallations(name string, edges ...*Installation) {
-	if _m.Edges.namedInstallations == nil {
-		_m.Edges.namedInstallations = make(map[string][]*Installation)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedInstallations[name] = []*Installation{}
-	} else {
-		_m.Edges.namedInstallations[name] = append(_m.Edges.namedInstallations[name], edges...)
-	}
 }
 
 // NamedSubscriptions returns the Subscriptions named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Tenant) NamedSubscriptions(name string) ([]*Subscription, error) {
-	if _m.Edges.namedSubscriptions == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedSubscriptions[name]
+	nodes, ok := _m.Edges.namedSubscriptions.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Tenant) appendNamedSubscriptions(name string, edges ...*Subscription) {
-	if _m.Edges.namedSubscriptions == nil {
-		_m.Edges.namedSubscriptions = make(map[string][]*Subscription)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedSubscriptions[name] = []*Subscription{}
-	} else {
-		_m.Edges.namedSubscriptions[name] = append(_m.Edges.namedSubscriptions[name], edges...)
-	}
 }
 
 // NamedBilledSubscriptions returns the BilledSubscriptions named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Tenant) NamedBilledSubscriptions(name string) ([]*Subscription, error) {
-	if _m.Edges.namedBilledSubscriptions == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedBilledSubscriptions[name]
+	nodes, ok := _m.Edges.namedBilledSubscriptions.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Tenant) appendNamedBilledSubscriptions(name string, edges ...*Subscription) {
-	if _m.Edges.namedBilledSubscriptions == nil {
-		_m.Edges.namedBilledSubscriptions = make(map[string][]*Subscription)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedBilledSubscriptions[name] = []*Subscription{}
-	} else {
-		_m.Edges.namedBilledSubscriptions[name] = append(_m.Edges.namedBilledSubscriptions[name], edges...)
-	}
 }
 
 // NamedAuditEvents returns the AuditEvents named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Tenant) NamedAuditEvents(name string) ([]*AuditEvent, error) {
-	if _m.Edges.namedAuditEvents == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedAuditEvents[name]
+	nodes, ok := _m.Edges.namedAuditEvents.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *Tenant) appendNamedAuditEvents(name string, edges ...*AuditEvent) {
-	if _m.Edges.namedAuditEvents == nil {
-		_m.Edges.namedAuditEvents = make(map[string][]*AuditEvent)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedAuditEvents[name] = []*AuditEvent{}
-	} else {
-		_m.Edges.namedAuditEvents[name] = append(_m.Edges.namedAuditEvents[name], edges...)
-	}
 }
 
 // Tenants is a parsable slice of Tenant.

@@ -4,7 +4,6 @@ package ent
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -25,6 +24,8 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/subscription"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/ent/user"
+
+	"github.com/phystack/managed-tenants-api/ent/sqlin"
 )
 
 // TenantQuery is the builder for querying Tenant entities.
@@ -798,11 +799,14 @@ func (_q *TenantQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Tenan
 			_q.withAuditEvents != nil,
 		}
 	)
+	scan := new(tenantScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*Tenant).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[Tenant]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &Tenant{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
@@ -900,60 +904,76 @@ func (_q *TenantQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Tenan
 		}
 	}
 	for name, query := range _q.withNamedManagedTenants {
+		var loaded edgeGroups[*Tenant, *Tenant]
 		if err := _q.loadManagedTenants(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedManagedTenants(name) },
-			func(n *Tenant, e *Tenant) { n.appendNamedManagedTenants(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedManagedTenants.set(name, []*Tenant{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Tenant) { n.Edges.namedManagedTenants.set(name, edges) })
 	}
 	for name, query := range _q.withNamedSpaces {
+		var loaded edgeGroups[*Tenant, *Space]
 		if err := _q.loadSpaces(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedSpaces(name) },
-			func(n *Tenant, e *Space) { n.appendNamedSpaces(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedSpaces.set(name, []*Space{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Space) { n.Edges.namedSpaces.set(name, edges) })
 	}
 	for name, query := range _q.withNamedMembers {
+		var loaded edgeGroups[*Tenant, *Membership]
 		if err := _q.loadMembers(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedMembers(name) },
-			func(n *Tenant, e *Membership) { n.appendNamedMembers(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedMembers.set(name, []*Membership{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Membership) { n.Edges.namedMembers.set(name, edges) })
 	}
 	for name, query := range _q.withNamedDevices {
+		var loaded edgeGroups[*Tenant, *Device]
 		if err := _q.loadDevices(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedDevices(name) },
-			func(n *Tenant, e *Device) { n.appendNamedDevices(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedDevices.set(name, []*Device{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Device) { n.Edges.namedDevices.set(name, edges) })
 	}
 	for name, query := range _q.withNamedInstallations {
+		var loaded edgeGroups[*Tenant, *Installation]
 		if err := _q.loadInstallations(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedInstallations(name) },
-			func(n *Tenant, e *Installation) { n.appendNamedInstallations(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedInstallations.set(name, []*Installation{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Installation) { n.Edges.namedInstallations.set(name, edges) })
 	}
 	for name, query := range _q.withNamedSubscriptions {
+		var loaded edgeGroups[*Tenant, *Subscription]
 		if err := _q.loadSubscriptions(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedSubscriptions(name) },
-			func(n *Tenant, e *Subscription) { n.appendNamedSubscriptions(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedSubscriptions.set(name, []*Subscription{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Subscription) { n.Edges.namedSubscriptions.set(name, edges) })
 	}
 	for name, query := range _q.withNamedBilledSubscriptions {
+		var loaded edgeGroups[*Tenant, *Subscription]
 		if err := _q.loadBilledSubscriptions(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedBilledSubscriptions(name) },
-			func(n *Tenant, e *Subscription) { n.appendNamedBilledSubscriptions(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedBilledSubscriptions.set(name, []*Subscription{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*Subscription) { n.Edges.namedBilledSubscriptions.set(name, edges) })
 	}
 	for name, query := range _q.withNamedAuditEvents {
+		var loaded edgeGroups[*Tenant, *AuditEvent]
 		if err := _q.loadAuditEvents(ctx, query, nodes,
-			func(n *Tenant) { n.appendNamedAuditEvents(name) },
-			func(n *Tenant, e *AuditEvent) { n.appendNamedAuditEvents(name, e) }); err != nil {
+			func(n *Tenant) { n.Edges.namedAuditEvents.set(name, []*AuditEvent{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *Tenant, edges []*AuditEvent) { n.Edges.namedAuditEvents.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -996,8 +1016,8 @@ func (_q *TenantQuery) loadPartner(ctx context.Context, query *TenantQuery, node
 	return nil
 }
 func (_q *TenantQuery) loadManagedTenants(ctx context.Context, query *TenantQuery, nodes []*Tenant, init func(*Tenant), assign func(*Tenant, *Tenant)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Tenant)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Tenant, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -1009,7 +1029,7 @@ func (_q *TenantQuery) loadManagedTenants(ctx context.Context, query *TenantQuer
 		query.ctx.AppendFieldOnce(tenant.FieldPartnerID)
 	}
 	query.Where(predicate.Tenant(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(tenant.ManagedTenantsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(tenant.ManagedTenantsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1122,8 +1142,8 @@ func (_q *TenantQuery) loadCreatedBy(ctx context.Context, query *UserQuery, node
 	return nil
 }
 func (_q *TenantQuery) loadSpaces(ctx context.Context, query *SpaceQuery, nodes []*Tenant, init func(*Tenant), assign func(*Tenant, *Space)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Tenant)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Tenant, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -1135,7 +1155,7 @@ func (_q *TenantQuery) loadSpaces(ctx context.Context, query *SpaceQuery, nodes 
 		query.ctx.AppendFieldOnce(space.FieldTenantID)
 	}
 	query.Where(predicate.Space(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(tenant.SpacesColumn), fks...))
+		s.Where(sqlin.Ints(s.C(tenant.SpacesColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1152,8 +1172,8 @@ func (_q *TenantQuery) loadSpaces(ctx context.Context, query *SpaceQuery, nodes 
 	return nil
 }
 func (_q *TenantQuery) loadMembers(ctx context.Context, query *MembershipQuery, nodes []*Tenant, init func(*Tenant), assign func(*Tenant, *Membership)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Tenant)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Tenant, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -1165,7 +1185,7 @@ func (_q *TenantQuery) loadMembers(ctx context.Context, query *MembershipQuery, 
 		query.ctx.AppendFieldOnce(membership.FieldTenantID)
 	}
 	query.Where(predicate.Membership(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(tenant.MembersColumn), fks...))
+		s.Where(sqlin.Ints(s.C(tenant.MembersColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1182,8 +1202,8 @@ func (_q *TenantQuery) loadMembers(ctx context.Context, query *MembershipQuery, 
 	return nil
 }
 func (_q *TenantQuery) loadDevices(ctx context.Context, query *DeviceQuery, nodes []*Tenant, init func(*Tenant), assign func(*Tenant, *Device)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Tenant)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Tenant, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -1195,7 +1215,7 @@ func (_q *TenantQuery) loadDevices(ctx context.Context, query *DeviceQuery, node
 		query.ctx.AppendFieldOnce(device.FieldTenantID)
 	}
 	query.Where(predicate.Device(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(tenant.DevicesColumn), fks...))
+		s.Where(sqlin.Ints(s.C(tenant.DevicesColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1212,8 +1232,8 @@ func (_q *TenantQuery) loadDevices(ctx context.Context, query *DeviceQuery, node
 	return nil
 }
 func (_q *TenantQuery) loadInstallations(ctx context.Context, query *InstallationQuery, nodes []*Tenant, init func(*Tenant), assign func(*Tenant, *Installation)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Tenant)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Tenant, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -1225,7 +1245,7 @@ func (_q *TenantQuery) loadInstallations(ctx context.Context, query *Installatio
 		query.ctx.AppendFieldOnce(installation.FieldTenantID)
 	}
 	query.Where(predicate.Installation(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(tenant.InstallationsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(tenant.InstallationsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1242,8 +1262,8 @@ func (_q *TenantQuery) loadInstallations(ctx context.Context, query *Installatio
 	return nil
 }
 func (_q *TenantQuery) loadSubscriptions(ctx context.Context, query *SubscriptionQuery, nodes []*Tenant, init func(*Tenant), assign func(*Tenant, *Subscription)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Tenant)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Tenant, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -1255,7 +1275,7 @@ func (_q *TenantQuery) loadSubscriptions(ctx context.Context, query *Subscriptio
 		query.ctx.AppendFieldOnce(subscription.FieldTenantID)
 	}
 	query.Where(predicate.Subscription(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(tenant.SubscriptionsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(tenant.SubscriptionsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1272,8 +1292,8 @@ func (_q *TenantQuery) loadSubscriptions(ctx context.Context, query *Subscriptio
 	return nil
 }
 func (_q *TenantQuery) loadBilledSubscriptions(ctx context.Context, query *SubscriptionQuery, nodes []*Tenant, init func(*Tenant), assign func(*Tenant, *Subscription)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Tenant)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Tenant, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -1285,7 +1305,7 @@ func (_q *TenantQuery) loadBilledSubscriptions(ctx context.Context, query *Subsc
 		query.ctx.AppendFieldOnce(subscription.FieldBilledToID)
 	}
 	query.Where(predicate.Subscription(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(tenant.BilledSubscriptionsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(tenant.BilledSubscriptionsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1302,8 +1322,8 @@ func (_q *TenantQuery) loadBilledSubscriptions(ctx context.Context, query *Subsc
 	return nil
 }
 func (_q *TenantQuery) loadAuditEvents(ctx context.Context, query *AuditEventQuery, nodes []*Tenant, init func(*Tenant), assign func(*Tenant, *AuditEvent)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*Tenant)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*Tenant, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -1315,7 +1335,7 @@ func (_q *TenantQuery) loadAuditEvents(ctx context.Context, query *AuditEventQue
 		query.ctx.AppendFieldOnce(auditevent.FieldTenantID)
 	}
 	query.Where(predicate.AuditEvent(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(tenant.AuditEventsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(tenant.AuditEventsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

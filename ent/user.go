@@ -4,6 +4,7 @@ package ent
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -45,8 +46,8 @@ type UserEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [2]bool
 
-	namedMemberships map[string][]*Membership
-	namedTokens      map[string][]*APIToken
+	namedMemberships namedEdges[*Membership]
+	namedTokens      namedEdges[*APIToken]
 }
 
 // MembershipsOrErr returns the Memberships value or an error if the edge
@@ -70,21 +71,30 @@ func (e UserEdges) TokensOrErr() ([]*APIToken, error) {
 // userScan holds the scan destinations of one User row.
 type userScan struct {
 	values [7]any
-	a0     [2]sql.NullBool
-	a1     [1]sql.NullInt64
-	a2     [2]sql.NullString
-	a3     [1]sql.NullTime
-	total  sql.NullInt64
+	// more holds the destinations of rows with more columns (added by modifiers).
+	more  []any
+	a0    [2]sql.NullBool
+	a1    [1]sql.NullInt64
+	a2    [2]sql.NullString
+	a3    [1]sql.NullTime
+	total sql.NullInt64
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
-	h := new(userScan)
-	var values []any
+	return new(userScan).destinations(columns)
+}
+
+// destinations returns the destinations for scanning one row; a query reuses
+// them for all its rows (sql_query.tmpl), as assignValues copies each
+// value out.
+func (h *userScan) destinations(columns []string) ([]any, error) {
+	values := h.more
 	if len(columns) <= len(h.values) {
 		values = h.values[:len(columns)]
-	} else {
+	} else if len(values) != len(columns) {
 		values = make([]any, len(columns))
+		h.more = values
 	}
 	n0 := 0
 	n1 := 0
@@ -123,6 +133,16 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		case totalCountColumn:
 			values[i] = &h.total
 		default:
+			// A column added by a modifier: on the query's rows after the
+			// first, a new value of the type sqlgraph chose for it on the
+			// previous row (sql.ScanTypeOf asks the driver for the types of
+			// all the columns each time).
+			if prev := values[i]; prev != nil {
+				if _, unknown := prev.(*sql.UnknownType); !unknown {
+					values[i] = reflect.New(reflect.TypeOf(prev).Elem()).Interface()
+					continue
+				}
+			}
 			values[i] = new(sql.UnknownType)
 		}
 	}
@@ -244,49 +264,21 @@ func (_m *User) String() string {
 // NamedMemberships returns the Memberships named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *User) NamedMemberships(name string) ([]*Membership, error) {
-	if _m.Edges.namedMemberships == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedMemberships[name]
+	nodes, ok := _m.Edges.namedMemberships.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *User) appendNamedMemberships(name string, edges ...*Membership) {
-	if _m.Edges.namedMemberships == nil {
-		_m.Edges.namedMemberships = make(map[string][]*Membership)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedMemberships[name] = []*Membership{}
-	} else {
-		_m.Edges.namedMemberships[name] = append(_m.Edges.namedMemberships[name], edges...)
-	}
 }
 
 // NamedTokens returns the Tokens named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *User) NamedTokens(name string) ([]*APIToken, error) {
-	if _m.Edges.namedTokens == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedTokens[name]
+	nodes, ok := _m.Edges.namedTokens.get(name)
 	if !ok {
 		return nil, &NotLoadedError{edge: name}
 	}
 	return nodes, nil
-}
-
-func (_m *User) appendNamedTokens(name string, edges ...*APIToken) {
-	if _m.Edges.namedTokens == nil {
-		_m.Edges.namedTokens = make(map[string][]*APIToken)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedTokens[name] = []*APIToken{}
-	} else {
-		_m.Edges.namedTokens[name] = append(_m.Edges.namedTokens[name], edges...)
-	}
 }
 
 // Users is a parsable slice of User.

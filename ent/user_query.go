@@ -4,7 +4,6 @@ package ent
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -18,6 +17,8 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/membership"
 	"github.com/phystack/managed-tenants-api/ent/predicate"
 	"github.com/phystack/managed-tenants-api/ent/user"
+
+	"github.com/phystack/managed-tenants-api/ent/sqlin"
 )
 
 // UserQuery is the builder for querying User entities.
@@ -425,11 +426,14 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			_q.withTokens != nil,
 		}
 	)
+	scan := new(userScan)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*User).scanValues(nil, columns)
+		return scan.destinations(columns)
 	}
+	var slab nodeSlab[User]
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &User{config: _q.config}
+		node := slab.next()
+		node.config = _q.config
 		nodes = append(nodes, node)
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
@@ -461,18 +465,22 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		}
 	}
 	for name, query := range _q.withNamedMemberships {
+		var loaded edgeGroups[*User, *Membership]
 		if err := _q.loadMemberships(ctx, query, nodes,
-			func(n *User) { n.appendNamedMemberships(name) },
-			func(n *User, e *Membership) { n.appendNamedMemberships(name, e) }); err != nil {
+			func(n *User) { n.Edges.namedMemberships.set(name, []*Membership{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *User, edges []*Membership) { n.Edges.namedMemberships.set(name, edges) })
 	}
 	for name, query := range _q.withNamedTokens {
+		var loaded edgeGroups[*User, *APIToken]
 		if err := _q.loadTokens(ctx, query, nodes,
-			func(n *User) { n.appendNamedTokens(name) },
-			func(n *User, e *APIToken) { n.appendNamedTokens(name, e) }); err != nil {
+			func(n *User) { n.Edges.namedTokens.set(name, []*APIToken{}) },
+			loaded.add); err != nil {
 			return nil, err
 		}
+		loaded.each(func(n *User, edges []*APIToken) { n.Edges.namedTokens.set(name, edges) })
 	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
@@ -483,8 +491,8 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 }
 
 func (_q *UserQuery) loadMemberships(ctx context.Context, query *MembershipQuery, nodes []*User, init func(*User), assign func(*User, *Membership)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*User)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*User, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -496,7 +504,7 @@ func (_q *UserQuery) loadMemberships(ctx context.Context, query *MembershipQuery
 		query.ctx.AppendFieldOnce(membership.FieldUserID)
 	}
 	query.Where(predicate.Membership(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(user.MembershipsColumn), fks...))
+		s.Where(sqlin.Ints(s.C(user.MembershipsColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -513,8 +521,8 @@ func (_q *UserQuery) loadMemberships(ctx context.Context, query *MembershipQuery
 	return nil
 }
 func (_q *UserQuery) loadTokens(ctx context.Context, query *APITokenQuery, nodes []*User, init func(*User), assign func(*User, *APIToken)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[int]*User)
+	fks := make([]int, 0, len(nodes))
+	nodeids := make(map[int]*User, len(nodes))
 	for i := range nodes {
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
@@ -526,7 +534,7 @@ func (_q *UserQuery) loadTokens(ctx context.Context, query *APITokenQuery, nodes
 		query.ctx.AppendFieldOnce(apitoken.FieldUserID)
 	}
 	query.Where(predicate.APIToken(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(user.TokensColumn), fks...))
+		s.Where(sqlin.Ints(s.C(user.TokensColumn), fks))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

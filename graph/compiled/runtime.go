@@ -149,18 +149,20 @@ func (x *Exec) Resolve(ctx context.Context, next graphql.Resolver) (any, bool) {
 	return res, true
 }
 
-// List writes n elements: one after the other, or for a Concurrent field
-// each in a goroutine of its own writing into a buffer of its own, joined in
-// order (gqlgen's executor starts one per element of every list; here only
-// lists that select a resolver pay for it).
-func (x *Exec) List(ctx context.Context, f *Field, n int, elem func(ctx context.Context, x *Exec, i int)) {
+// List writes the elements of v with elem: one after the other, or for a
+// Concurrent field each in a goroutine of its own writing into a buffer of
+// its own, joined in order (gqlgen's executor starts one per element of
+// every list; here only lists that select a resolver pay for it). elem is a
+// method expression and env its receiver, not a closure: the sequential
+// path allocates nothing per list.
+func List[E, T any](ctx context.Context, x *Exec, f *Field, v []T, env E, elem func(E, context.Context, *Exec, *Field, T)) {
 	x.W.Byte('[')
-	if !f.Concurrent || n < 2 {
-		for i := range n {
+	if !f.Concurrent || len(v) < 2 {
+		for i := range v {
 			if i > 0 {
 				x.W.Byte(',')
 			}
-			elem(ctx, x, i)
+			elem(env, ctx, x, f, v[i])
 			if x.Failed() {
 				return
 			}
@@ -168,7 +170,7 @@ func (x *Exec) List(ctx context.Context, f *Field, n int, elem func(ctx context.
 		x.W.Byte(']')
 		return
 	}
-	subs := make([]Exec, n)
+	subs := make([]Exec, len(v))
 	var wg sync.WaitGroup
 	for i := range subs {
 		subs[i].OC, subs[i].shared = x.OC, x.shared
@@ -184,7 +186,7 @@ func (x *Exec) List(ctx context.Context, f *Field, n int, elem func(ctx context.
 					x.Fail()
 				}
 			}()
-			elem(ctx, &subs[i], i)
+			elem(env, ctx, &subs[i], f, v[i])
 		}()
 	}
 	wg.Wait()

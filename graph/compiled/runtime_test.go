@@ -188,18 +188,18 @@ func TestConcurrentListKeepsOrderAndFailures(t *testing.T) {
 	for _, concurrent := range []bool{false, true} {
 		x := &Exec{shared: &shared{slots: make([]slot, 1)}}
 		f := &Field{Concurrent: concurrent}
-		x.List(context.Background(), f, 50, func(_ context.Context, x *Exec, i int) {
-			x.W.B = AppendInt(x.W.B, i)
-		})
 		var want []string
 		for i := range 50 {
 			want = append(want, string(AppendInt(nil, i)))
 		}
+		List(context.Background(), x, f, want, t, func(_ *testing.T, _ context.Context, x *Exec, _ *Field, s string) {
+			x.W.B = append(x.W.B, s...)
+		})
 		if got := string(x.W.B); got != "["+strings.Join(want, ",")+"]" || x.Failed() {
 			t.Fatalf("concurrent %v: %s", concurrent, got)
 		}
 		y := &Exec{shared: &shared{}}
-		y.List(context.Background(), f, 10, func(_ context.Context, x *Exec, i int) {
+		List(context.Background(), y, f, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, t, func(_ *testing.T, _ context.Context, x *Exec, _ *Field, i int) {
 			if i == 7 {
 				x.Fail()
 			}

@@ -2097,9 +2097,7 @@ func (ec *executionContext) cwNInvoice2ᚖgithubᚗcomᚋphystackᚋmanagedᚑte
 }
 
 func (ec *executionContext) cwNInvoiceLine2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐInvoiceLineᚄ(ctx context.Context, x *compiled.Exec, f *compiled.Field, v []*model.InvoiceLine) {
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwNInvoiceLine2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐInvoiceLine(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwNInvoiceLine2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐInvoiceLine)
 }
 
 func (ec *executionContext) cwNInvoiceLine2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐInvoiceLine(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *model.InvoiceLine) {
@@ -2111,9 +2109,7 @@ func (ec *executionContext) cwNInvoiceLine2ᚖgithubᚗcomᚋphystackᚋmanaged�
 }
 
 func (ec *executionContext) cwNMembership2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembershipᚄ(ctx context.Context, x *compiled.Exec, f *compiled.Field, v []*ent.Membership) {
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwNMembership2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembership(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwNMembership2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembership)
 }
 
 func (ec *executionContext) cwNMembership2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembership(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.Membership) {
@@ -2145,9 +2141,7 @@ func (ec *executionContext) cwNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo
 }
 
 func (ec *executionContext) cwNPlan2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanᚄ(ctx context.Context, x *compiled.Exec, f *compiled.Field, v []*ent.Plan) {
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwNPlan2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlan(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwNPlan2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlan)
 }
 
 func (ec *executionContext) cwNPlan2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlan(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.Plan) {
@@ -2179,9 +2173,7 @@ func (ec *executionContext) cwNSettingsSection2githubᚗcomᚋphystackᚋmanaged
 }
 
 func (ec *executionContext) cwNSettingsSection2ᚕgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSectionᚄ(ctx context.Context, x *compiled.Exec, f *compiled.Field, v []tenancy.Section) {
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwNSettingsSection2githubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋinternalᚋtenancyᚐSection)
 }
 
 func (ec *executionContext) cwNSpace2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐSpace(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.Space) {
@@ -2237,9 +2229,7 @@ func (ec *executionContext) cwNUser2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenan
 }
 
 func (ec *executionContext) cwNUserError2ᚕᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, x *compiled.Exec, f *compiled.Field, v []*model.UserError) {
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwNUserError2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUserError(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwNUserError2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUserError)
 }
 
 func (ec *executionContext) cwNUserError2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋgraphᚋmodelᚐUserError(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *model.UserError) {
@@ -2275,9 +2265,7 @@ func (ec *executionContext) cwOAuditEventEdge2ᚕᚖgithubᚗcomᚋphystackᚋma
 		x.W.Null()
 		return
 	}
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwOAuditEventEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐAuditEventEdge(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwOAuditEventEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐAuditEventEdge)
 }
 
 func (ec *executionContext) cwOAuditEventEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐAuditEventEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.AuditEventEdge) {
@@ -2309,9 +2297,7 @@ func (ec *executionContext) cwODeviceEdge2ᚕᚖgithubᚗcomᚋphystackᚋmanage
 		x.W.Null()
 		return
 	}
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwODeviceEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐDeviceEdge(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwODeviceEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐDeviceEdge)
 }
 
 func (ec *executionContext) cwODeviceEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐDeviceEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.DeviceEdge) {
@@ -2343,9 +2329,7 @@ func (ec *executionContext) cwOInstallationEdge2ᚕᚖgithubᚗcomᚋphystackᚋ
 		x.W.Null()
 		return
 	}
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwOInstallationEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐInstallationEdge(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwOInstallationEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐInstallationEdge)
 }
 
 func (ec *executionContext) cwOInstallationEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐInstallationEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.InstallationEdge) {
@@ -2377,9 +2361,7 @@ func (ec *executionContext) cwOMembershipEdge2ᚕᚖgithubᚗcomᚋphystackᚋma
 		x.W.Null()
 		return
 	}
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwOMembershipEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembershipEdge(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwOMembershipEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembershipEdge)
 }
 
 func (ec *executionContext) cwOMembershipEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐMembershipEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.MembershipEdge) {
@@ -2403,9 +2385,7 @@ func (ec *executionContext) cwOPlanEdge2ᚕᚖgithubᚗcomᚋphystackᚋmanaged�
 		x.W.Null()
 		return
 	}
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwOPlanEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanEdge(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwOPlanEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanEdge)
 }
 
 func (ec *executionContext) cwOPlanEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.PlanEdge) {
@@ -2429,9 +2409,7 @@ func (ec *executionContext) cwOPlanSubscriptionEdge2ᚕᚖgithubᚗcomᚋphystac
 		x.W.Null()
 		return
 	}
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwOPlanSubscriptionEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionEdge(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwOPlanSubscriptionEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionEdge)
 }
 
 func (ec *executionContext) cwOPlanSubscriptionEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐPlanSubscriptionEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.PlanSubscriptionEdge) {
@@ -2463,9 +2441,7 @@ func (ec *executionContext) cwOSpaceEdge2ᚕᚖgithubᚗcomᚋphystackᚋmanaged
 		x.W.Null()
 		return
 	}
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwOSpaceEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐSpaceEdge(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwOSpaceEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐSpaceEdge)
 }
 
 func (ec *executionContext) cwOSpaceEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐSpaceEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.SpaceEdge) {
@@ -2481,9 +2457,7 @@ func (ec *executionContext) cwOString2ᚕstringᚄ(ctx context.Context, x *compi
 		x.W.Null()
 		return
 	}
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwNString2string(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwNString2string)
 }
 
 func (ec *executionContext) cwOTenant2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenant(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.Tenant) {
@@ -2499,9 +2473,7 @@ func (ec *executionContext) cwOTenantEdge2ᚕᚖgithubᚗcomᚋphystackᚋmanage
 		x.W.Null()
 		return
 	}
-	x.List(ctx, f, len(v), func(ctx context.Context, x *compiled.Exec, i int) {
-		ec.cwOTenantEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenantEdge(ctx, x, f, v[i])
-	})
+	compiled.List(ctx, x, f, v, ec, (*executionContext).cwOTenantEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenantEdge)
 }
 
 func (ec *executionContext) cwOTenantEdge2ᚖgithubᚗcomᚋphystackᚋmanagedᚑtenantsᚑapiᚋentᚐTenantEdge(ctx context.Context, x *compiled.Exec, f *compiled.Field, v *ent.TenantEdge) {
