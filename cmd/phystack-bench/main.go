@@ -291,28 +291,39 @@ func run() error {
 			only[name] = true
 		}
 	}
-	run := func(name string, conc int, op func(context.Context, int, int) (int, error)) *bench.Result {
+	run := func(name string, conc int, op bench.Op) *bench.Result {
 		if len(only) > 0 && !only[name] {
 			return nil
 		}
 		r := bench.Run(name, conc, dur, op)
 		return &r
 	}
-	dash := run("dashboard", conc, dashboard)
-	if dash != nil {
-		emit(*dash)
-	}
-	if fl := run("floor", conc, floorOp); fl != nil {
-		if dash != nil && fl.P50 > 0 {
-			ratio := dash.P50 / fl.P50
-			fl.FloorRatio = &ratio
+	// The dashboard and its floor run interleaved, in rounds of 2 s each
+	// (bench.Interleave), and floor_ratio compares their medians.
+	rounds := max(1, int(dur/(2*time.Second)))
+	switch {
+	case len(only) == 0 || only["dashboard"] && only["floor"]:
+		res := bench.Interleave(conc, dur, rounds, []string{"dashboard", "floor"}, []bench.Op{dashboard, floorOp})
+		if res[1].P50 > 0 {
+			ratio := res[0].P50 / res[1].P50
+			res[1].FloorRatio = &ratio
 		}
-		emit(*fl)
+		emit(res[0])
+		emit(res[1])
+	default:
+		for _, s := range []struct {
+			name string
+			op   bench.Op
+		}{{"dashboard", dashboard}, {"floor", floorOp}} {
+			if r := run(s.name, conc, s.op); r != nil {
+				emit(*r)
+			}
+		}
 	}
 	for _, s := range []struct {
 		name string
 		conc int
-		op   func(context.Context, int, int) (int, error)
+		op   bench.Op
 	}{
 		{"dashboard", 1, dashboard},
 		{"tree", conc, tree},

@@ -28,15 +28,52 @@ type Result struct {
 	FloorRatio    *float64 `json:"floor_ratio,omitempty"`
 }
 
-// Run calls op from `concurrency` workers for d and summarises it. op
-// returns the SQL statements the request took (-1 if unknown) and an error.
-func Run(name string, concurrency int, d time.Duration, op func(ctx context.Context, worker, i int) (int, error)) Result {
+// Op is one request of a scenario: worker w's i-th. It returns the SQL
+// statements the request took (-1 if unknown) and an error.
+type Op func(ctx context.Context, worker, i int) (int, error)
+
+// Run calls op from `concurrency` workers for d and summarises it.
+func Run(name string, concurrency int, d time.Duration, op Op) Result {
+	var t tally
+	t.run(concurrency, d, op)
+	return t.result(name, concurrency)
+}
+
+// Interleave runs the scenarios in turn, rounds times, each for
+// d/rounds a round at the given concurrency, and summarises each over all
+// its rounds. Scenarios compared against each other (the dashboard and its
+// floor) are measured this way so that a machine whose speed drifts during
+// a run (shared cores) slows both alike: back-to-back runs of 10 s each
+// moved their ratio by a third from run to run.
+func Interleave(concurrency int, d time.Duration, rounds int, names []string, ops []Op) []Result {
+	tallies := make([]tally, len(ops))
+	for range max(rounds, 1) {
+		for k, op := range ops {
+			tallies[k].run(concurrency, d/time.Duration(max(rounds, 1)), op)
+		}
+	}
+	res := make([]Result, len(ops))
+	for k := range tallies {
+		res[k] = tallies[k].result(names[k], concurrency)
+	}
+	return res
+}
+
+// tally accumulates the requests of one scenario over one or more rounds.
+type tally struct {
+	latencies []time.Duration
+	elapsed   time.Duration
+	errs      int64
+	sqlSum    int64
+	sqlN      int64
+}
+
+// run adds a round: workers call op until d has passed, and the round ends
+// when the last request in flight has returned.
+func (t *tally) run(concurrency int, d time.Duration, op Op) {
 	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		errs      atomic.Int64
-		sqlSum    atomic.Int64
-		sqlN      atomic.Int64
+		mu                 sync.Mutex
+		errs, sqlSum, sqlN atomic.Int64
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -60,12 +97,19 @@ func Run(name string, concurrency int, d time.Duration, op func(ctx context.Cont
 				}
 			}
 			mu.Lock()
-			latencies = append(latencies, mine...)
+			t.latencies = append(t.latencies, mine...)
 			mu.Unlock()
 		}(w)
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	t.elapsed += time.Since(start)
+	t.errs += errs.Load()
+	t.sqlSum += sqlSum.Load()
+	t.sqlN += sqlN.Load()
+}
+
+func (t *tally) result(name string, concurrency int) Result {
+	latencies := slices.Clone(t.latencies)
 	slices.Sort(latencies)
 	pct := func(p float64) float64 {
 		if len(latencies) == 0 {
@@ -76,11 +120,13 @@ func Run(name string, concurrency int, d time.Duration, op func(ctx context.Cont
 	}
 	r := Result{
 		Scenario: name, Concurrency: concurrency, Requests: len(latencies),
-		RPS: float64(len(latencies)) / elapsed.Seconds(),
-		P50: pct(0.50), P95: pct(0.95), P99: pct(0.99), Errors: int(errs.Load()),
+		P50: pct(0.50), P95: pct(0.95), P99: pct(0.99), Errors: int(t.errs),
 	}
-	if sqlN.Load() > 0 {
-		r.SQLPerRequest = float64(sqlSum.Load()) / float64(sqlN.Load())
+	if t.elapsed > 0 {
+		r.RPS = float64(len(latencies)) / t.elapsed.Seconds()
+	}
+	if t.sqlN > 0 {
+		r.SQLPerRequest = float64(t.sqlSum) / float64(t.sqlN)
 	}
 	return r
 }

@@ -5,7 +5,10 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/phystack/managed-tenants-api/internal/bench"
 )
@@ -56,5 +59,42 @@ func TestDoExpect(t *testing.T) {
 				t.Fatalf("got %d %v, want %d ok=%v", n, err, c.n, c.ok)
 			}
 		})
+	}
+}
+
+func TestInterleave(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		order []string
+	)
+	op := func(name string, pause time.Duration) bench.Op {
+		return func(context.Context, int, int) (int, error) {
+			mu.Lock()
+			if len(order) == 0 || order[len(order)-1] != name {
+				order = append(order, name)
+			}
+			mu.Unlock()
+			time.Sleep(pause)
+			return 3, nil
+		}
+	}
+	res := bench.Interleave(1, 200*time.Millisecond, 4, []string{"fast", "slow"},
+		[]bench.Op{op("fast", 2*time.Millisecond), op("slow", 8*time.Millisecond)})
+	if want := []string{"fast", "slow", "fast", "slow", "fast", "slow", "fast", "slow"}; !slices.Equal(order, want) {
+		t.Fatalf("rounds ran in the order %v, want %v", order, want)
+	}
+	fast, slow := res[0], res[1]
+	if fast.Scenario != "fast" || slow.Scenario != "slow" {
+		t.Fatalf("scenarios %q, %q", fast.Scenario, slow.Scenario)
+	}
+	// 200 ms over 4 rounds: ~100 ms of each, at 2 and 8 ms a request.
+	if fast.Requests < 25 || slow.Requests < 6 || fast.Requests <= 2*slow.Requests {
+		t.Fatalf("requests fast %d, slow %d", fast.Requests, slow.Requests)
+	}
+	if fast.P50 < 2 || slow.P50 < 8 || slow.P50 < 2*fast.P50 {
+		t.Fatalf("p50 fast %.2f ms, slow %.2f ms", fast.P50, slow.P50)
+	}
+	if fast.SQLPerRequest != 3 || fast.Errors != 0 || fast.RPS <= slow.RPS {
+		t.Fatalf("fast: %+v, slow: %+v", fast, slow)
 	}
 }
