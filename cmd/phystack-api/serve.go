@@ -72,21 +72,22 @@ func serve(ctx context.Context, log *slog.Logger, migrate, demo bool) error {
 }
 
 // tuneGC sets the garbage collector for serving, unless GOGC or GOMEMLIMIT
-// say otherwise. A dashboard allocates ~6 MB through the compiled read path
-// (~27 MB through gqlgen's executor) that is garbage once answered, while
+// say otherwise. A dashboard allocates ~4 MB through the compiled read path
+// (~25 MB through gqlgen's executor) that is garbage once answered, while
 // the live heap is small (heavy operations run a few at a time): a sparse
 // collector (GOGC=400) under a soft memory limit served ~40% more dashboards
 // per second than Go's defaults in `make bench` on 2 cores. The limit grows
-// with the heavy operations allowed at once (28 MiB each, at least 56 MiB),
-// so that more cores do not turn it into continuous collection; without a
-// bound on heavy operations there is no limit. Measured on 2 cores (issue
-// 11): 56 MiB kept the peak RSS at 82 MB where 80 MiB reached 99 MB, for
-// the same dashboards per second within the run-to-run noise.
+// with the heavy operations allowed at once (14 MiB each and 14 more, at
+// least 56 MiB), so that more cores do not turn it into continuous
+// collection; without a bound on heavy operations there is no limit.
+// Measured on 2 cores (issue 11, 3 heavy operations): 56 MiB kept the peak
+// RSS at 83-87 MB where 84 MiB reached 112 MB, for the same dashboards per
+// second within the run-to-run noise.
 func tuneGC(heavy int) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" && heavy > 0 {
-		debug.SetMemoryLimit(int64(max(2, heavy)) * 28 << 20)
+		debug.SetMemoryLimit(int64(max(3, heavy+1)) * 14 << 20)
 	}
 }

@@ -42,7 +42,7 @@ func TestDefaults(t *testing.T) {
 	if c.DatabaseURL != "" || c.Debug || c.RedisURL != "" || c.Server.Redis != nil || c.Server.CORSOrigins != nil {
 		t.Fatalf("unset: %+v", c)
 	}
-	if c.Server.HeavyOperations != runtime.GOMAXPROCS(0) || c.Server.RatePerSecond != 500 || c.Server.RateBurst != 1000 ||
+	if c.Server.HeavyOperations != runtime.GOMAXPROCS(0)+1 || c.Server.RatePerSecond != 500 || c.Server.RateBurst != 1000 ||
 		c.Server.MaxBodyBytes != 1<<20 || c.Server.RequestTimeout != 15*time.Second || !c.Server.Introspection ||
 		c.Server.APQCacheSize != 1000 || c.Server.AuthCacheTTL != 10*time.Second || c.Server.Limits.MaxDepth != 20 ||
 		c.Server.Limits.MaxAliases != 50 || c.Server.Limits.MaxFields != 1000 || c.Server.Limits.MaxComplexity != 1_000_000 ||
