@@ -21,6 +21,7 @@ import (
 	"github.com/phystack/managed-tenants-api/ent/migrate"
 	"github.com/phystack/managed-tenants-api/ent/tenant"
 	"github.com/phystack/managed-tenants-api/internal/sqlcount"
+	"github.com/phystack/managed-tenants-api/internal/stmtcache"
 )
 
 // DefaultSQLiteFile is the embedded store used when DATABASE_URL is unset.
@@ -67,7 +68,12 @@ func Open(databaseURL string, opts ...ent.Option) (*Store, error) {
 		db.SetMaxOpenConns(8)
 	}
 	// Every statement is counted against its request (internal/sqlcount).
-	drv := sqlcount.Wrap(entsql.OpenDB(dia, db))
+	// On PostgreSQL repeated statements run prepared (internal/stmtcache).
+	var base dialect.Driver = entsql.OpenDB(dia, db)
+	if dia == dialect.Postgres {
+		base = stmtcache.Open(dia, db, 0)
+	}
+	drv := sqlcount.Wrap(base)
 	client := ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
 	return &Store{Client: client, DB: db, Dialect: dia}, nil
 }
