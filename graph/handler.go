@@ -99,6 +99,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts Options) *handler.Server {
 	if opts.Executor != ExecutorGQLGen {
 		srv.AroundRootFields(generated.CompiledRootFields(es, compiled.Options{
 			Verify: opts.Executor == ExecutorVerify,
+			Primed: primedByPage,
 			// The verifying run's statements are not the request's.
 			Shadow: func(ctx context.Context) context.Context {
 				ctx, _ = sqlcount.NewContext(ctx)

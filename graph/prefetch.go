@@ -11,6 +11,16 @@ import (
 	"github.com/phystack/managed-tenants-api/internal/viewer"
 )
 
+// primedPlans are the node fields whose values prefetchPage puts in the
+// loader for the whole page: their loads return at once, and nothing below
+// them (a Plan) waits for a batch. The compiled read path writes such a
+// page's nodes in order (compiled.Options.Primed).
+var primedPlans = []string{"tenantPlan", "supportPlan"}
+
+// primedByPage names, per connection field whose resolver calls
+// prefetchPage, the node fields it primes.
+var primedByPage = map[string][]string{"Tenant.managedTenants": primedPlans}
+
 // prefetchPage: when a page of tenants has been resolved, what its nodes
 // select through loaders is fetched for the whole page at once, before the
 // nodes resolve: the plans (tenantPlan, supportPlan) in one query, the
@@ -33,7 +43,7 @@ func prefetchPage(ctx context.Context, client *ent.Client, conn *ent.TenantConne
 		}
 	}
 	prefetchAuditLogs(ctx, client, l, ids)
-	plans, roles := nodesSelect(ctx, "tenantPlan", "supportPlan"), nodesSelect(ctx, "viewerRole")
+	plans, roles := nodesSelect(ctx, primedPlans...), nodesSelect(ctx, "viewerRole")
 	if !plans && !roles {
 		return
 	}

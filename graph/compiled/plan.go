@@ -62,15 +62,16 @@ type docPlans struct {
 type planner struct {
 	schema   *ast.Schema
 	supports func(object, field string) Support
+	primed   map[string][]string // Options.Primed
 	docs     *lru.Cache[string, *docPlans]
 }
 
-func newPlanner(schema *ast.Schema, supports func(object, field string) Support, size int) *planner {
+func newPlanner(schema *ast.Schema, supports func(object, field string) Support, primed map[string][]string, size int) *planner {
 	docs, err := lru.New[string, *docPlans](size)
 	if err != nil {
 		panic(err) // only for size <= 0, which New never passes
 	}
-	return &planner{schema: schema, supports: supports, docs: docs}
+	return &planner{schema: schema, supports: supports, primed: primed, docs: docs}
 }
 
 // plan returns the plan of the root field f of oc's operation, or nil when
@@ -94,7 +95,7 @@ func (p *planner) plan(oc *graphql.OperationContext, f graphql.CollectedField) *
 	}
 	var pl *Plan
 	c := compiler{oc: oc, p: p}
-	if root, ok := c.field(rootType(p.schema, oc.Operation.Operation), f); ok {
+	if root, ok := c.field(rootType(p.schema, oc.Operation.Operation), f, primedScope{}); ok {
 		pl = &Plan{Root: root, Slots: c.slots}
 	}
 	d.plans[key.String()] = pl
@@ -121,8 +122,31 @@ type compiler struct {
 	slots int
 }
 
-// field compiles f, a field of the object type parent.
-func (c *compiler) field(parent string, f graphql.CollectedField) (Field, bool) {
+// primedScope carries the node fields that a connection's resolver fetches
+// for its whole page (Options.Primed) down to its nodes: level 2 on the
+// connection's fields, 1 on its edges', 0 on its nodes'.
+type primedScope struct {
+	fields []string
+	level  int
+}
+
+// below is the scope of child, a field of the object the scope is on.
+func (s primedScope) below(child string) primedScope {
+	switch {
+	case s.level == 2 && child == "edges", s.level == 1 && child == "node":
+		return primedScope{fields: s.fields, level: s.level - 1}
+	}
+	return primedScope{}
+}
+
+// primed: name, a field of the object the scope is on, is a node field its
+// connection has fetched already.
+func (s primedScope) primed(name string) bool {
+	return s.level == 0 && slices.Contains(s.fields, name)
+}
+
+// field compiles f, a field of the object type parent, in scope.
+func (c *compiler) field(parent string, f graphql.CollectedField, scope primedScope) (Field, bool) {
 	out := Field{CollectedField: f, Slot: c.slots}
 	c.slots++
 	out.Key = append(AppendString(nil, f.Alias), ':')
@@ -136,7 +160,9 @@ func (c *compiler) field(parent string, f graphql.CollectedField) (Field, bool) 
 	if support == Unsupported {
 		return out, false
 	}
-	out.resolves = support == Resolver
+	// A resolver whose value its connection fetched for the whole page
+	// never waits for a batch: it does not make its list concurrent.
+	out.resolves = support == Resolver && !scope.primed(f.Name)
 	def := c.p.schema.Types[parent]
 	if def == nil {
 		return out, false
@@ -154,8 +180,12 @@ func (c *compiler) field(parent string, f graphql.CollectedField) (Field, bool) 
 		return out, true
 	case ast.Object:
 		satisfies := append([]string{t.Name}, t.Interfaces...)
+		inner := scope.below(f.Name)
+		if fields, ok := c.p.primed[parent+"."+f.Name]; ok {
+			inner = primedScope{fields: fields, level: 2}
+		}
 		for _, child := range graphql.CollectFields(c.oc, f.Selections, satisfies) {
-			cf, ok := c.field(t.Name, child)
+			cf, ok := c.field(t.Name, child, inner)
 			if !ok {
 				return out, false
 			}
@@ -164,6 +194,9 @@ func (c *compiler) field(parent string, f graphql.CollectedField) (Field, bool) 
 				out.Concurrent = fd.Type.Elem != nil // a list, of whatever depth
 			}
 			out.resolves = out.resolves || cf.resolves
+		}
+		if scope.primed(f.Name) {
+			out.resolves = false // nor does anything below it (Options.Primed)
 		}
 		return out, true
 	default:

@@ -53,6 +53,12 @@ type Options struct {
 	Plans int
 	// Count, if set, is told who answered each query root field.
 	Count func(Path)
+	// Primed names, per connection field ("Type.field"), the fields of its
+	// nodes whose values the field's resolver fetches for the whole page
+	// before they are written (loader primes), and below which no resolver
+	// waits for a batch: a list whose elements select no other resolver is
+	// written in order, without a goroutine per element.
+	Primed map[string][]string
 }
 
 // New returns the runtime of a schema; supports says which fields the
@@ -62,7 +68,7 @@ func New(schema *ast.Schema, supports func(object, field string) Support, o Opti
 		o.Plans = 1000
 	}
 	rt := &Runtime{
-		planner:  newPlanner(schema, supports, o.Plans),
+		planner:  newPlanner(schema, supports, o.Primed, o.Plans),
 		verify:   o.Verify,
 		shadow:   o.Shadow,
 		mismatch: o.Mismatch,

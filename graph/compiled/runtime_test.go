@@ -163,7 +163,7 @@ directive @defer(if: Boolean, label: String) on FRAGMENT_SPREAD | INLINE_FRAGMEN
 interface N { id: ID }
 type T implements N { id: ID }
 type Query { n: N t: T }`})
-	p := newPlanner(s, everything, 10)
+	p := newPlanner(s, everything, nil, 10)
 	for q, want := range map[string]bool{
 		`{ t { id } }`:                         true,
 		`{ n { id } }`:                         false,
@@ -209,6 +209,54 @@ func TestConcurrentListKeepsOrderAndFailures(t *testing.T) {
 		})
 		if !y.Failed() {
 			t.Fatalf("concurrent %v: a failed element did not fail the list", concurrent)
+		}
+	}
+}
+
+// A list is concurrent when its elements select a resolver that may wait
+// for a batch; the node fields a connection's resolver primes (and all
+// below them) do not count, on that connection only.
+func TestPrimedFieldsKeepTheirPageInOrder(t *testing.T) {
+	s := gqlparser.MustLoadSchema(&ast.Source{Input: `
+type Query { root: R }
+type R { conn: C other: C }
+type C { edges: [E] total: Int }
+type E { node: N }
+type N { p: P q: Int r: Int }
+type P { price: Int }`})
+	resolvers := map[string]bool{"R.conn": true, "R.other": true, "N.p": true, "N.r": true, "P.price": true}
+	supports := func(object, field string) Support {
+		if resolvers[object+"."+field] {
+			return Resolver
+		}
+		return Direct
+	}
+	p := newPlanner(s, supports, map[string][]string{"R.conn": {"p"}}, 10)
+	for q, want := range map[string]bool{
+		`{ root { conn { edges { node { p { price } q } } } } }`:                    false,
+		`{ root { conn { total edges { node { q pp: p { price } } } } } }`:          false,
+		`{ root { conn { edges { node { p { price } r } } } } }`:                    true,
+		`{ root { other { edges { node { p { price } } } } } }`:                     true,
+		`{ root { conn { edges { node { q } } } other { edges { node { q } } } } }`: false,
+	} {
+		doc, errs := gqlparser.LoadQuery(s, q)
+		if errs != nil {
+			t.Fatal(q, errs)
+		}
+		oc := &graphql.OperationContext{RawQuery: q, Doc: doc, Operation: doc.Operations[0]}
+		root := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"})[0]
+		pl := p.plan(oc, root)
+		if pl == nil {
+			t.Fatalf("%s: not compiled", q)
+		}
+		var edges *Field
+		for i := range pl.Root.Children[0].Children {
+			if c := &pl.Root.Children[0].Children[i]; c.Name == "edges" {
+				edges = c
+			}
+		}
+		if edges == nil || edges.Concurrent != want {
+			t.Errorf("%s: edges concurrent %v, want %v", q, edges != nil && edges.Concurrent, want)
 		}
 	}
 }
