@@ -88,6 +88,6 @@ func tuneGC(heavy int) {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" && heavy > 0 {
-		debug.SetMemoryLimit(int64(max(3, heavy+1)) * 14 << 20)
+		debug.SetMemoryLimit(int64(max(4, heavy+1)) * 14 << 20)
 	}
 }

@@ -57,7 +57,9 @@ type Options struct {
 	// nodes whose values the field's resolver fetches for the whole page
 	// before they are written (loader primes), and below which no resolver
 	// waits for a batch: a list whose elements select no other resolver is
-	// written in order, without a goroutine per element.
+	// written in order, without a goroutine per element. Should priming
+	// fail, the answer is the same, but each element's load then waits
+	// out the loader's batch window alone (graph/loaders.Wait, 1 ms).
 	Primed map[string][]string
 }
 

@@ -222,7 +222,7 @@ type Query { root: R }
 type R { conn: C other: C }
 type C { edges: [E] total: Int }
 type E { node: N }
-type N { p: P q: Int r: Int }
+type N { p: P q: Int r: Int sub: C }
 type P { price: Int }`})
 	resolvers := map[string]bool{"R.conn": true, "R.other": true, "N.p": true, "N.r": true, "P.price": true}
 	supports := func(object, field string) Support {
@@ -238,6 +238,8 @@ type P { price: Int }`})
 		`{ root { conn { edges { node { p { price } r } } } } }`:                    true,
 		`{ root { other { edges { node { p { price } } } } } }`:                     true,
 		`{ root { conn { edges { node { q } } } other { edges { node { q } } } } }`: false,
+		// A connection below a primed node is not primed: its p may wait.
+		`{ root { conn { edges { node { p { price } sub { edges { node { p { price } } } } } } } } }`: true,
 	} {
 		doc, errs := gqlparser.LoadQuery(s, q)
 		if errs != nil {

