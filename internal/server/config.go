@@ -74,8 +74,8 @@ func DefaultConfig() Config {
 		APQCacheSize:   1000,
 		// One tree per core and one more: while a tree waits on the
 		// database, the cores stay busy with another. Measured on 2 cores
-		// (issue 11): 3 at once served ~15% more dashboards per second
-		// than 2 (interleaved `make bench` runs), and 4 no more than 3.
+		// (issue 11): 3 at once served 101-110 dashboards/s where 2 served
+		// 86-91 (separate c16 `make bench` runs), and 4 no more than 3.
 		HeavyOperations: runtime.GOMAXPROCS(0) + 1,
 		AuthCacheTTL:    10 * time.Second,
 		Executor:        graph.ExecutorCompiled,
